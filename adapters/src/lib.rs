@@ -1,0 +1,1 @@
+//! procpump-adapters (skeleton)

@@ -1,0 +1,571 @@
+//! `compare-drain [--size 4G] [--runs 5] [--drain PATH] [--baseline PATH] [--emit PATH]`
+//!
+//! Measures procpump's `drain` example against the thread-per-pipe baseline
+//! `drain-threads`, side by side in one run: each round runs the baseline
+//! then `drain` (ABAB…, so drift hits both) on the child `emit --stdout SIZE`.
+//! Every measured program is spawned here and reaped with `wait4` for its
+//! peak RSS (which on Linux folds in, by max, the `emit` it reaped), and its
+//! own peak is also sampled from /proc/PID/status `VmHWM` while it runs; the
+//! throughput comes from the `seconds=` it prints itself.
+//! At the end it prints a markdown table of medians and the ratio of medians.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use rustix::fs::{Mode, OFlags};
+
+use procpump_benches::{median, min_max, parse_size, DrainReport, MIB};
+
+/// Usage text shown on a command-line error.
+const USAGE: &str = "usage: compare-drain [--size 4G] [--runs 5] [--drain PATH] [--baseline PATH] [--emit PATH]
+  --size      bytes emit writes to stdout per run (K/M/G = powers of 1024; default 4G)
+  --runs      rounds; each round runs the baseline, then drain (default 5)
+  --drain     procpump's drain example  (default <exe dir>/examples/drain)
+  --baseline  the thread-per-pipe reader (default <exe dir>/drain-threads)
+  --emit      the child program          (default <exe dir>/emit)
+build: cargo build --release -p procpump-benches && cargo build --release -p procpump --example drain";
+
+/// Bytes per GB in the reported GB/s (decimal, like every throughput figure).
+const GB: f64 = 1e9;
+
+/// How often the reader's own `VmHWM` is sampled from /proc.
+const HWM_INTERVAL: Duration = Duration::from_millis(5);
+
+/// The parsed command line, with default paths filled in.
+#[derive(Debug)]
+struct Args {
+    /// `--size` as typed, for the reproduce line.
+    size_text: String,
+    /// `--size` in bytes.
+    size: u64,
+    /// Number of rounds.
+    runs: usize,
+    /// procpump's drain example.
+    drain: PathBuf,
+    /// The thread-per-pipe baseline.
+    baseline: PathBuf,
+    /// The child program.
+    emit: PathBuf,
+}
+
+/// Parses the command line; paths left out default to the directory of
+/// this executable.
+fn parse_args() -> Result<Args, String> {
+    let (mut size_text, mut runs_text) = ("4G".to_owned(), "5".to_owned());
+    let (mut drain, mut baseline, mut emit) = (None, None, None);
+    let mut argv = std::env::args_os().skip(1);
+    while let Some(flag) = argv.next() {
+        let flag = flag.to_string_lossy().into_owned();
+        if flag == "-h" || flag == "--help" {
+            return Err(String::new());
+        }
+        let value = argv.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--size" => size_text = value.to_string_lossy().into_owned(),
+            "--runs" => runs_text = value.to_string_lossy().into_owned(),
+            "--drain" => drain = Some(PathBuf::from(value)),
+            "--baseline" => baseline = Some(PathBuf::from(value)),
+            "--emit" => emit = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown option {flag:?}")),
+        }
+    }
+    let runs = runs_text
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("--runs {runs_text:?}: expected a positive integer"))?;
+    let size = parse_size(&size_text)?;
+    let dir = exe_dir()?;
+    Ok(Args {
+        size_text,
+        size,
+        runs,
+        drain: drain.unwrap_or_else(|| dir.join("examples").join("drain")),
+        baseline: baseline.unwrap_or_else(|| dir.join("drain-threads")),
+        emit: emit.unwrap_or_else(|| dir.join("emit")),
+    })
+}
+
+/// The directory holding this executable.
+fn exe_dir() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot locate own executable: {e}"))?;
+    exe.parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("own executable {} has no directory", exe.display()))
+}
+
+/// Checks that `path` is an executable file and returns it made absolute.
+fn check_program(role: &str, path: &Path, hint: &str) -> Result<PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let missing = |why: String| format!("{role} program {}: {why}\n  {hint}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| missing(e.to_string()))?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(missing("not an executable file".to_owned()));
+    }
+    std::fs::canonicalize(path).map_err(|e| missing(e.to_string()))
+}
+
+/// One measured run of one reader.
+#[derive(Debug, Clone)]
+struct Sample {
+    /// What the reader printed.
+    report: DrainReport,
+    /// `ru_maxrss` from `wait4`, in KiB: max of the reader and the `emit`
+    /// it reaped.
+    max_rss_kib: u64,
+    /// The reader's own `VmHWM` in KiB, last value sampled before it exited.
+    own_hwm_kib: u64,
+}
+
+impl Sample {
+    /// Throughput in GB/s from the reader's own `seconds=`.
+    fn gbps(&self) -> f64 {
+        self.report.stdout_bytes as f64 / self.report.seconds / GB
+    }
+
+    /// Peak RSS from `wait4` in MiB.
+    fn rss_mib(&self) -> f64 {
+        kib_to_mib(self.max_rss_kib)
+    }
+
+    /// The reader's own sampled peak RSS in MiB.
+    fn own_mib(&self) -> f64 {
+        kib_to_mib(self.own_hwm_kib)
+    }
+}
+
+/// Converts KiB to MiB.
+fn kib_to_mib(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / MIB as f64
+}
+
+/// Polls a running process's own peak RSS (`VmHWM` in /proc/PID/status),
+/// which, unlike `wait4`'s `ru_maxrss`, excludes its children.
+///
+/// It reads through a descriptor of the /proc/PID directory opened while
+/// the process is known to be alive, so a reused pid can't be misread.
+#[derive(Debug)]
+struct HwmSampler {
+    /// Set to end the polling.
+    stop: Arc<AtomicBool>,
+    /// The polling thread; yields the largest `VmHWM` seen, in KiB.
+    thread: JoinHandle<u64>,
+}
+
+impl HwmSampler {
+    /// Starts polling `pid`, which must be an unreaped child of ours.
+    fn start(pid: u32) -> Result<Self, String> {
+        let path = format!("/proc/{pid}");
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let dir = rustix::fs::open(&path, flags, Mode::empty())
+            .map_err(|e| format!("cannot open {path}: {e}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = thread::Builder::new()
+            .name("vmhwm".to_owned())
+            .spawn(move || poll_hwm(&dir, &flag))
+            .map_err(|e| format!("cannot start the VmHWM sampler: {e}"))?;
+        Ok(Self { stop, thread })
+    }
+
+    /// Stops polling and returns the peak seen, in KiB (0 if none).
+    fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// Samples `VmHWM` until told to stop or the process is gone.
+fn poll_hwm(proc_dir: &OwnedFd, stop: &AtomicBool) -> u64 {
+    let mut peak = 0;
+    while !stop.load(Ordering::Relaxed) {
+        match read_hwm(proc_dir) {
+            Some(kib) => peak = peak.max(kib),
+            None => break,
+        }
+        thread::sleep(HWM_INTERVAL);
+    }
+    peak
+}
+
+/// Reads `VmHWM` (KiB) from `status` under `proc_dir`; `None` once the
+/// process has exited (a zombie has no memory lines) or is gone.
+fn read_hwm(proc_dir: &OwnedFd) -> Option<u64> {
+    let fd = rustix::fs::openat(
+        proc_dir,
+        "status",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    );
+    let mut text = String::new();
+    File::from(fd.ok()?).read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Waits for `pid` with `wait4`, returning its raw wait status and rusage.
+fn wait4(pid: u32) -> Result<(libc::c_int, libc::rusage), String> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} out of range"))?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is a plain C struct of integers; all-zero is valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: both pointers are to live, writable locals of the right types.
+        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if rc == pid {
+            return Ok((status, usage));
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("wait4({pid}) failed: {err}"));
+        }
+    }
+}
+
+/// Describes a raw wait status as `exit code N` or `signal N`.
+fn describe_wait(status: libc::c_int) -> String {
+    if libc::WIFEXITED(status) {
+        format!("exit code {}", libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        format!("signal {}", libc::WTERMSIG(status))
+    } else {
+        format!("wait status {status:#x}")
+    }
+}
+
+/// Runs `reader -- emit --stdout SIZE` once, reaps it, and validates its line.
+fn measure(reader: &Path, emit: &Path, size: u64) -> Result<Sample, String> {
+    let command = format!("{} -- {} --stdout {size}", reader.display(), emit.display());
+    let fail = |why: String| format!("run failed: `{command}`: {why}");
+    let mut child = Command::new(reader)
+        .arg("--")
+        .arg(emit)
+        .arg("--stdout")
+        .arg(size.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| fail(format!("cannot spawn: {e}")))?;
+    let sampler = HwmSampler::start(child.id());
+    let mut output = String::new();
+    let read = child
+        .stdout
+        .take()
+        .map_or(Ok(0), |mut out| out.read_to_string(&mut output));
+    // Reaped here, not by `Child::wait`, to get this process's rusage.
+    let (status, usage) = wait4(child.id()).map_err(&fail)?;
+    let own_hwm_kib = sampler.map_err(&fail)?.finish();
+    read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(fail(format!(
+            "{} (output: {output:?})",
+            describe_wait(status)
+        )));
+    }
+    let report = parse_output(&output).map_err(&fail)?;
+    validate(&report, size).map_err(&fail)?;
+    Ok(Sample {
+        report,
+        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        own_hwm_kib,
+    })
+}
+
+/// Peak RSS (KiB, from `wait4`) of `emit --stdout SIZE` alone into
+/// /dev/null: the floor under the readers' `wait4` figures.
+fn measure_emit_alone(emit: &Path, size: u64) -> Result<u64, String> {
+    let command = format!("{} --stdout {size} > /dev/null", emit.display());
+    let fail = |why: String| format!("run failed: `{command}`: {why}");
+    let child = Command::new(emit)
+        .arg("--stdout")
+        .arg(size.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| fail(format!("cannot spawn: {e}")))?;
+    let (status, usage) = wait4(child.id()).map_err(&fail)?;
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(fail(describe_wait(status)));
+    }
+    Ok(u64::try_from(usage.ru_maxrss).unwrap_or(0))
+}
+
+/// Parses output that must be exactly one report line.
+fn parse_output(output: &str) -> Result<DrainReport, String> {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    match lines.as_slice() {
+        [line] => DrainReport::parse(line),
+        _ => Err(format!("expected exactly one report line, got {output:?}")),
+    }
+}
+
+/// Checks the report against what `emit` was told to write.
+fn validate(report: &DrainReport, size: u64) -> Result<(), String> {
+    if report.stdout_bytes != size {
+        return Err(format!(
+            "BYTE COUNT MISMATCH: stdout_bytes={} but emit wrote {size} ({report})",
+            report.stdout_bytes
+        ));
+    }
+    if report.stderr_bytes != 0 || !report.status.is_success() {
+        return Err(format!("unexpected stderr bytes or child status: {report}"));
+    }
+    if !report.seconds.is_finite() || report.seconds <= 0.0 {
+        return Err(format!("seconds is not a positive number: {report}"));
+    }
+    Ok(())
+}
+
+/// A reader under test and its samples.
+#[derive(Debug)]
+struct Reader {
+    /// Row label in the table.
+    label: String,
+    /// Its executable.
+    path: PathBuf,
+    /// One sample per round.
+    samples: Vec<Sample>,
+}
+
+impl Reader {
+    /// Median GB/s.
+    fn median_gbps(&self) -> f64 {
+        median(&self.values(Sample::gbps)).unwrap_or(f64::NAN)
+    }
+
+    /// Median peak RSS in MiB.
+    fn median_rss(&self) -> f64 {
+        median(&self.values(Sample::rss_mib)).unwrap_or(f64::NAN)
+    }
+
+    /// Median own sampled peak RSS in MiB.
+    fn median_own(&self) -> f64 {
+        median(&self.values(Sample::own_mib)).unwrap_or(f64::NAN)
+    }
+
+    /// One value per sample.
+    fn values(&self, f: impl Fn(&Sample) -> f64) -> Vec<f64> {
+        self.samples.iter().map(f).collect()
+    }
+
+    /// The markdown table row.
+    fn row(&self) -> String {
+        let (lo, hi) = min_max(&self.values(Sample::gbps)).unwrap_or((f64::NAN, f64::NAN));
+        format!(
+            "| {} | {:.2} | {lo:.2} – {hi:.2} | {:.2} | {:.2} |",
+            self.label,
+            self.median_gbps(),
+            self.median_rss(),
+            self.median_own()
+        )
+    }
+}
+
+/// Reads a small /proc file, trimmed, or says why not.
+fn proc_text(path: &str) -> String {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|e| format!("unavailable ({e})"))
+}
+
+/// The CPU model name from /proc/cpuinfo, if there is one.
+fn cpu_model() -> String {
+    proc_text("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
+        .map_or_else(|| "unknown".to_owned(), |(_, m)| m.trim().to_owned())
+}
+
+/// Prints the machine facts the numbers depend on.
+fn print_machine() {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("## Machine\n");
+    println!("- nproc: {nproc}");
+    println!("- cpu: {}", cpu_model());
+    println!(
+        "- kernel (uname -r): {}",
+        proc_text("/proc/sys/kernel/osrelease")
+    );
+    println!(
+        "- /proc/sys/fs/pipe-max-size: {}",
+        proc_text("/proc/sys/fs/pipe-max-size")
+    );
+    println!();
+}
+
+/// Quotes `arg` for a POSIX shell when it needs it.
+fn shell_quote(arg: &OsStr) -> String {
+    let text = arg.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The command line that reproduces this run, every path spelled out.
+fn reproduce_line(args: &Args) -> String {
+    let exe = std::env::current_exe().unwrap_or_else(|_| "compare-drain".into());
+    let parts = [
+        exe.as_os_str(),
+        "--size".as_ref(),
+        args.size_text.as_ref(),
+        "--runs".as_ref(),
+        args.runs.to_string().as_ref(),
+        "--drain".as_ref(),
+        args.drain.as_os_str(),
+        "--baseline".as_ref(),
+        args.baseline.as_os_str(),
+        "--emit".as_ref(),
+        args.emit.as_os_str(),
+    ]
+    .map(shell_quote);
+    parts.join(" ")
+}
+
+/// Runs the rounds, printing each measurement as it lands.
+fn run_rounds(
+    readers: &mut [Reader; 2],
+    emit: &Path,
+    size: u64,
+    runs: usize,
+) -> Result<(), String> {
+    println!("## Runs\n");
+    for round in 1..=runs {
+        for reader in readers.iter_mut() {
+            let sample = measure(&reader.path, emit, size)?;
+            println!(
+                "- run {round}/{runs} {}: {:.2} GB/s ({:.3} s), peak RSS {:.2} MiB (wait4), own {:.2} MiB (VmHWM)",
+                reader.label,
+                sample.gbps(),
+                sample.report.seconds,
+                sample.rss_mib(),
+                sample.own_mib()
+            );
+            reader.samples.push(sample);
+        }
+    }
+    println!();
+    Ok(())
+}
+
+/// Prints the summary table and the ratio of medians.
+fn print_table(baseline: &Reader, drain: &Reader, args: &Args, emit_kib: u64) {
+    println!(
+        "## Result: `emit --stdout {}` ({} bytes), {} runs each, alternating\n",
+        args.size_text, args.size, args.runs
+    );
+    println!("| reader | median GB/s | min – max GB/s | median peak RSS MiB (wait4) | median own peak RSS MiB (VmHWM) |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("{}", baseline.row());
+    println!("{}", drain.row());
+    println!();
+    println!(
+        "Ratio of medians (drain / baseline): throughput {:.2}x, peak RSS (wait4) {:.2}x, own peak RSS (VmHWM) {:.2}x",
+        drain.median_gbps() / baseline.median_gbps(),
+        drain.median_rss() / baseline.median_rss(),
+        drain.median_own() / baseline.median_own()
+    );
+    println!();
+    print_notes(args, emit_kib);
+}
+
+/// Prints how each column was measured.
+fn print_notes(args: &Args, emit_kib: u64) {
+    let notes = [
+        "- GB/s = stdout bytes / the reader's own printed `seconds` (spawn to end); GB = 10^9 bytes.".to_owned(),
+        "- Peak RSS (wait4) = `ru_maxrss` from `wait4` on the reader, which this harness spawned and reaped.".to_owned(),
+        "  The `emit` grandchild's memory is not added in, but Linux reports the MAX of the reader and the".to_owned(),
+        "  children it reaped, so this column is at least that run's emit peak. For scale, emit alone".to_owned(),
+        format!(
+            "  (`emit --stdout {}` into /dev/null, same wait4) peaked at {:.2} MiB in this session.",
+            args.size_text,
+            kib_to_mib(emit_kib)
+        ),
+        "  A reader leaner than emit shows emit's figure there: compare readers with the VmHWM column.".to_owned(),
+        "- Own peak RSS (VmHWM) = the reader process alone: `VmHWM` from /proc/PID/status, sampled".to_owned(),
+        format!(
+            "  every {} ms while it runs (a high-water mark: only growth in its last few ms can be missed).",
+            HWM_INTERVAL.as_millis()
+        ),
+    ];
+    for note in notes {
+        println!("{note}");
+    }
+}
+
+/// Checks that the three programs exist and makes their paths absolute,
+/// so the reproduce line works from any directory.
+fn check_programs(mut args: Args) -> Result<Args, String> {
+    let hint_bench = "build it with: cargo build --release -p procpump-benches";
+    let hint_drain =
+        "build it with: cargo build --release -p procpump --example drain (or pass --drain PATH)";
+    args.emit = check_program("emit", &args.emit, hint_bench)?;
+    args.baseline = check_program("baseline", &args.baseline, hint_bench)?;
+    args.drain = check_program("drain", &args.drain, hint_drain)?;
+    Ok(args)
+}
+
+/// A reader with no samples yet, labelled `role (file name)`.
+fn reader(role: &str, path: &Path) -> Reader {
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    Reader {
+        label: format!("{role} (`{}`)", name.to_string_lossy()),
+        path: path.to_path_buf(),
+        samples: Vec::new(),
+    }
+}
+
+/// Checks the programs, measures and reports.
+fn run(args: Args) -> Result<(), String> {
+    let args = check_programs(args)?;
+    let mut readers = [
+        reader("baseline, thread per pipe", &args.baseline),
+        reader("procpump drain", &args.drain),
+    ];
+    println!("# compare-drain\n");
+    println!("Reproduce:\n\n    {}\n", reproduce_line(&args));
+    print_machine();
+    let emit_kib = measure_emit_alone(&args.emit, args.size)?;
+    run_rounds(&mut readers, &args.emit, args.size, args.runs)?;
+    print_table(&readers[0], &readers[1], &args, emit_kib);
+    Ok(())
+}
+
+/// Entry point: exit 0 with the report, 1 on a failed run, 2 on bad usage.
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("compare-drain: {msg}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("compare-drain: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Errors: each names the child and the program it concerns.
+
+use std::fmt;
+use std::io;
+
+use crate::ChildId;
+
+/// A `Result` whose error is procpump's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, for which child and which program.
+///
+/// Errors that concern one child end up in that child's
+/// [`Report::error`](crate::Report::error); they never stop the other
+/// children. Only [`Error::Reactor`] comes out of [`Reactor::run`]
+/// (crate::Reactor::run) itself.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The child could not be started: the program is missing, not
+    /// executable, or the system is out of processes or descriptors.
+    Spawn {
+        /// The child that could not start.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// Reading or writing one of the child's pipes failed (other than the
+    /// child closing its stdin, which is an ordinary outcome). The child was
+    /// killed.
+    Io {
+        /// The child whose pipe failed.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// Which pipe: `"stdin"`, `"stdout"` or `"stderr"`.
+        stream: crate::Stream,
+        /// Why.
+        source: io::Error,
+    },
+    /// Waiting for the child's exit status failed.
+    Wait {
+        /// The child.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The reactor itself failed (its poller could not be created or
+    /// waited on). No child is affected by this error alone.
+    Reactor(io::Error),
+}
+
+impl Error {
+    /// The child this error concerns, if any.
+    pub fn child(&self) -> Option<ChildId> {
+        match self {
+            Error::Spawn { child, .. } | Error::Io { child, .. } | Error::Wait { child, .. } => {
+                Some(*child)
+            }
+            Error::Reactor(_) => None,
+        }
+    }
+
+    /// The kind of the underlying I/O error.
+    pub fn kind(&self) -> io::ErrorKind {
+        self.io_error().kind()
+    }
+
+    fn io_error(&self) -> &io::Error {
+        match self {
+            Error::Spawn { source, .. }
+            | Error::Io { source, .. }
+            | Error::Wait { source, .. }
+            | Error::Reactor(source) => source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Spawn {
+                child,
+                program,
+                source,
+            } => write!(f, "child {child}: cannot start `{program}`: {source}"),
+            Error::Io {
+                child,
+                program,
+                stream,
+                source,
+            } => write!(f, "child {child} (`{program}`): {stream} failed: {source}"),
+            Error::Wait {
+                child,
+                program,
+                source,
+            } => write!(
+                f,
+                "child {child} (`{program}`): waiting for its exit failed: {source}"
+            ),
+            Error::Reactor(source) => write!(f, "reactor: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.io_error())
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        io::Error::new(err.kind(), err)
+    }
+}

@@ -1,0 +1,199 @@
+//! What a child reads on stdin: the [`Source`] trait and [`Input`].
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+
+use crate::StreamContext;
+
+/// What a [`Source`] put in the buffer it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// `n` bytes (at least one) are ready at the start of the buffer.
+    Data(usize),
+    /// Nothing now: the source will call the [`Resumer`](crate::Resumer)
+    /// it was given in [`Source::start`] when it has more.
+    Pending,
+    /// The source is exhausted: the reactor closes the child's stdin.
+    End,
+}
+
+/// Bytes for a child's stdin.
+///
+/// The reactor asks for more only when the pipe has room, so a child that
+/// reads slowly makes the source wait, and a source that has nothing yet
+/// ([`Fill::Pending`]) costs nothing until it resumes the stream.
+pub trait Source {
+    /// Puts the next bytes at the start of `buf` (never empty) and says how
+    /// many, or that there are none for now, or none ever again.
+    ///
+    /// # Errors
+    ///
+    /// An error ends the child's run: the child is killed and the error is
+    /// in its [`Report`](crate::Report).
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill>;
+
+    /// Called once when the child has started, with a context that hands
+    /// out a [`Resumer`](crate::Resumer). Does nothing by default.
+    fn start(&mut self, context: &StreamContext<'_>) {
+        let _ = context;
+    }
+
+    /// How many bytes the source still holds, if it knows; used to report
+    /// what was left unsent when the child stopped reading.
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A child's stdin, as given to [`Job::stdin`](crate::Job::stdin).
+///
+/// # Examples
+///
+/// ```
+/// use procpump::Input;
+/// # fn main() -> std::io::Result<()> {
+/// let from_bytes = Input::bytes("hello\n");
+/// let from_reader = Input::reader(std::io::repeat(b'x').take(1 << 20));
+/// # use std::io::Read;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Input {
+    pub(crate) source: Box<dyn Source + Send>,
+}
+
+impl Input {
+    /// The child reads these bytes, then end of file.
+    pub fn bytes(bytes: impl Into<Vec<u8>>) -> Input {
+        Input::source(Bytes {
+            bytes: bytes.into(),
+            offset: 0,
+        })
+    }
+
+    /// The child reads everything `reader` yields, then end of file.
+    ///
+    /// The reader is read on the reactor's thread, only when the pipe has
+    /// room: it should not block for long (a file is fine; for a socket or
+    /// another process, use a channel source).
+    pub fn reader(reader: impl Read + Send + 'static) -> Input {
+        Input::source(Reader(reader))
+    }
+
+    /// The child reads the file from its current position to its end.
+    pub fn file(file: File) -> Input {
+        Input::reader(file)
+    }
+
+    /// The child reads what `source` yields.
+    pub fn source(source: impl Source + Send + 'static) -> Input {
+        Input {
+            source: Box::new(source),
+        }
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input").finish_non_exhaustive()
+    }
+}
+
+impl From<Vec<u8>> for Input {
+    fn from(bytes: Vec<u8>) -> Input {
+        Input::bytes(bytes)
+    }
+}
+
+impl From<&'static [u8]> for Input {
+    fn from(bytes: &'static [u8]) -> Input {
+        Input::bytes(bytes)
+    }
+}
+
+impl From<&'static str> for Input {
+    fn from(text: &'static str) -> Input {
+        Input::bytes(text)
+    }
+}
+
+impl From<String> for Input {
+    fn from(text: String) -> Input {
+        Input::bytes(text)
+    }
+}
+
+impl From<File> for Input {
+    fn from(file: File) -> Input {
+        Input::file(file)
+    }
+}
+
+struct Bytes {
+    bytes: Vec<u8>,
+    offset: usize,
+}
+
+impl Source for Bytes {
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
+        let rest = &self.bytes[self.offset..];
+        if rest.is_empty() {
+            return Ok(Fill::End);
+        }
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.offset += n;
+        Ok(Fill::Data(n))
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        Some((self.bytes.len() - self.offset) as u64)
+    }
+}
+
+struct Reader<R>(R);
+
+impl<R: Read> Source for Reader<R> {
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
+        loop {
+            match self.0.read(buf) {
+                Ok(0) => return Ok(Fill::End),
+                Ok(n) => return Ok(Fill::Data(n)),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(source: &mut dyn Source, size: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = vec![0; size];
+        while let Fill::Data(n) = source.fill(&mut buf).unwrap() {
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    }
+
+    #[test]
+    fn bytes_are_yielded_whole_across_small_buffers() {
+        let mut input = Input::bytes((0..=255u8).collect::<Vec<_>>());
+        assert_eq!(input.source.remaining(), Some(256));
+        assert_eq!(
+            drain(&mut *input.source, 7),
+            (0..=255u8).collect::<Vec<_>>()
+        );
+        assert_eq!(input.source.remaining(), Some(0));
+    }
+
+    #[test]
+    fn reader_ends_at_eof() {
+        let mut input = Input::reader(&b"abc"[..]);
+        assert_eq!(drain(&mut *input.source, 2), b"abc");
+    }
+}

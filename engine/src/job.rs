@@ -1,0 +1,100 @@
+//! One child's options: its command and where each stream goes.
+
+use std::fmt;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::sink::BoxSink;
+use crate::{Input, Sink};
+
+/// A child to run: a [`Command`] and, for each standard stream the reactor
+/// should handle, a sink or an input.
+///
+/// Streams left alone keep what the `Command` was given (by default
+/// inherited from this process, as with [`Command::spawn`]).
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Discard, Flow, Input, Job};
+/// use std::process::Command;
+/// use std::time::Duration;
+///
+/// let job = Job::new(Command::new("sort"))
+///     .stdin(Input::bytes("b\na\n"))
+///     .stdout(|chunk: &[u8]| {
+///         print!("{}", String::from_utf8_lossy(chunk));
+///         Flow::Continue
+///     })
+///     .stderr(Discard)
+///     .linger(Duration::from_millis(500));
+/// assert_eq!(job.program(), "sort");
+/// ```
+pub struct Job {
+    pub(crate) command: Command,
+    pub(crate) stdin: Option<Input>,
+    pub(crate) sinks: [Option<BoxSink>; 2],
+    pub(crate) linger: Option<Duration>,
+}
+
+impl Job {
+    /// A job that runs `command`, with no stream handled yet.
+    pub fn new(command: Command) -> Job {
+        Job {
+            command,
+            stdin: None,
+            sinks: [None, None],
+            linger: None,
+        }
+    }
+
+    /// Feeds the child's stdin from `input` through a pipe, closed when the
+    /// input ends.
+    pub fn stdin(mut self, input: impl Into<Input>) -> Job {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Reads the child's stdout through a pipe into `sink`.
+    pub fn stdout(mut self, sink: impl Sink + Send + 'static) -> Job {
+        self.sinks[0] = Some(Box::new(sink));
+        self
+    }
+
+    /// Reads the child's stderr through a pipe into `sink`.
+    pub fn stderr(mut self, sink: impl Sink + Send + 'static) -> Job {
+        self.sinks[1] = Some(Box::new(sink));
+        self
+    }
+
+    /// How long, after the child exits, its output pipes may stay open
+    /// (held by grandchildren) before the reactor closes them and marks
+    /// them [`StreamEnd::ForceClosed`](crate::StreamEnd::ForceClosed).
+    /// Overrides the reactor's [`Options::linger`](crate::Options::linger).
+    pub fn linger(mut self, linger: Duration) -> Job {
+        self.linger = Some(linger);
+        self
+    }
+
+    /// The command, to adjust it further.
+    pub fn command_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+
+    /// The program, as given to the `Command` (lossily converted to UTF-8).
+    pub fn program(&self) -> String {
+        self.command.get_program().to_string_lossy().into_owned()
+    }
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("command", &self.command)
+            .field("stdin", &self.stdin.is_some())
+            .field("stdout", &self.sinks[0].is_some())
+            .field("stderr", &self.sinks[1].is_some())
+            .field("linger", &self.linger)
+            .finish()
+    }
+}

@@ -1,0 +1,348 @@
+//! The parent's ends of a child's pipes, registered with the poller, and
+//! the reads and writes the reactor does on them.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+
+use polling::Event;
+
+use crate::input::Source;
+use crate::reactor::Shared;
+use crate::sink::BoxSink;
+use crate::{sys, Fill, Flow};
+
+/// A descriptor registered with the reactor's poller. It is removed from
+/// the poller before it is closed, on every path, because it is dropped
+/// only through this wrapper.
+pub(crate) struct Registered {
+    file: File,
+    key: usize,
+    shared: Arc<Shared>,
+}
+
+impl Registered {
+    /// Registers `fd` under `key`, with no interest yet (oneshot mode: it
+    /// reports nothing until [`arm_read`](Self::arm_read) or
+    /// [`arm_write`](Self::arm_write)).
+    pub(crate) fn new(fd: OwnedFd, key: usize, shared: Arc<Shared>) -> io::Result<Registered> {
+        // SAFETY: `fd` is owned by the `Registered` built below, whose
+        // `Drop` deletes it from the poller before the `File` closes it.
+        unsafe { shared.poller.add(&fd, Event::none(key))? };
+        Ok(Registered {
+            file: File::from(fd),
+            key,
+            shared,
+        })
+    }
+
+    /// Asks for one readable event.
+    pub(crate) fn arm_read(&self) -> io::Result<()> {
+        self.shared
+            .poller
+            .modify(&self.file, Event::readable(self.key))
+    }
+
+    /// Asks for one writable event.
+    pub(crate) fn arm_write(&self) -> io::Result<()> {
+        self.shared
+            .poller
+            .modify(&self.file, Event::writable(self.key))
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Err(err) = self.shared.poller.delete(&self.file) {
+            log::debug!("removing fd from the poller failed: {err}");
+        }
+    }
+}
+
+/// Starts a pipe's capacity at what the kernel says (64 KiB by default).
+fn capacity_of(file: &File) -> usize {
+    sys::pipe_capacity(file).unwrap_or(64 * 1024)
+}
+
+/// Raises a pipe's capacity once, when it was found full. A refusal (the
+/// per-user limit, or no such control) is not an error: the pipe keeps its
+/// size.
+fn grow(file: &File, capacity: &mut usize, grown: &mut bool, target: usize) {
+    *grown = true;
+    if target <= *capacity {
+        return;
+    }
+    match sys::enlarge_pipe(file, target) {
+        Ok(size) => {
+            log::trace!("pipe enlarged from {} to {size} bytes", *capacity);
+            *capacity = size;
+        }
+        Err(err) => log::debug!("pipe kept at {} bytes: enlarging refused: {err}", *capacity),
+    }
+}
+
+/// The reactor's end of an output pipe, and its sink.
+pub(crate) struct OutPipe {
+    pub(crate) fd: Registered,
+    pub(crate) sink: BoxSink,
+    pub(crate) bytes: u64,
+    /// A readable event was asked for and has not arrived.
+    pub(crate) armed: bool,
+    /// The sink returned `Flow::Pause` and was not resumed since.
+    pub(crate) paused: bool,
+    capacity: usize,
+    grown: bool,
+    /// Still worth asking the sink for a splice target.
+    splice: bool,
+}
+
+/// What reading a pipe came to.
+pub(crate) enum ReadOutcome {
+    /// Waiting for the next readable event (or for a resume).
+    Waiting,
+    /// End of file.
+    Eof,
+    /// The sink closed the stream.
+    Closed,
+    /// The read failed.
+    Failed(io::Error),
+}
+
+impl OutPipe {
+    pub(crate) fn new(fd: Registered, sink: BoxSink) -> OutPipe {
+        let capacity = capacity_of(&fd.file);
+        OutPipe {
+            fd,
+            sink,
+            bytes: 0,
+            armed: false,
+            paused: false,
+            capacity,
+            grown: false,
+            splice: true,
+        }
+    }
+
+    pub(crate) fn arm(&mut self) -> io::Result<()> {
+        self.fd.arm_read()?;
+        self.armed = true;
+        Ok(())
+    }
+
+    /// Reads what the pipe holds into `buf` and hands it to the sink, for
+    /// at most `max_reads` full buffers (so one busy child cannot starve
+    /// the others), then re-arms unless the sink paused or the stream
+    /// ended. `pipe_size` is the capacity to ask for when the pipe is
+    /// found full.
+    pub(crate) fn pump(
+        &mut self,
+        buf: &mut [u8],
+        max_reads: usize,
+        pipe_size: usize,
+    ) -> ReadOutcome {
+        self.armed = false;
+        let mut reads = 0;
+        loop {
+            if self.splice {
+                match self.splice_once() {
+                    Some(Ok(0)) => return ReadOutcome::Eof,
+                    Some(Ok(n)) => {
+                        reads += 1;
+                        let flow = self.sink.sink().spliced(n);
+                        match self.delivered(n, flow, pipe_size) {
+                            Flow::Continue if reads < max_reads => continue,
+                            Flow::Continue => break,
+                            Flow::Pause => return ReadOutcome::Waiting,
+                            Flow::Close => return ReadOutcome::Closed,
+                        }
+                    }
+                    Some(Err(err)) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Some(Err(err)) if err.kind() == io::ErrorKind::WouldBlock => break,
+                    Some(Err(err)) => {
+                        log::debug!("splicing failed ({err}): reading instead");
+                        self.splice = false;
+                    }
+                    None => self.splice = false,
+                }
+            }
+            let n = match (&self.fd.file).read(buf) {
+                Ok(0) => return ReadOutcome::Eof,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) => return ReadOutcome::Failed(err),
+            };
+            reads += 1;
+            let flow = self.sink.sink().chunk(&buf[..n]);
+            match self.delivered(n, flow, pipe_size) {
+                Flow::Continue => {}
+                Flow::Pause => return ReadOutcome::Waiting,
+                Flow::Close => return ReadOutcome::Closed,
+            }
+            // A short read almost always means the pipe is empty: wait for
+            // the next event rather than pay a read that finds nothing.
+            if n < buf.len() || reads >= max_reads {
+                break;
+            }
+        }
+        match self.arm() {
+            Ok(()) => ReadOutcome::Waiting,
+            Err(err) => ReadOutcome::Failed(err),
+        }
+    }
+}
+
+impl OutPipe {
+    /// Splices what the pipe holds into the sink's target, if it has one.
+    fn splice_once(&mut self) -> Option<io::Result<usize>> {
+        let target = self.sink.sink().splice_target()?;
+        Some(sys::splice(&self.fd.file, target, self.capacity))
+    }
+
+    /// Counts `n` bytes handed over, enlarges the pipe if they filled it,
+    /// and records a pause.
+    fn delivered(&mut self, n: usize, flow: Flow, pipe_size: usize) -> Flow {
+        self.bytes += n as u64;
+        if n >= self.capacity && !self.grown {
+            grow(
+                &self.fd.file,
+                &mut self.capacity,
+                &mut self.grown,
+                pipe_size,
+            );
+        }
+        if flow == Flow::Pause {
+            self.paused = true;
+        }
+        flow
+    }
+}
+
+/// The reactor's end of a stdin pipe, and its source.
+pub(crate) struct InPipe {
+    pub(crate) fd: Registered,
+    pub(crate) source: Box<dyn Source + Send>,
+    pub(crate) written: u64,
+    /// A writable event was asked for and has not arrived.
+    pub(crate) armed: bool,
+    /// The source said `Fill::Pending` and was not resumed since.
+    pub(crate) waiting: bool,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    capacity: usize,
+    grown: bool,
+}
+
+/// What writing a pipe came to.
+pub(crate) enum WriteOutcome {
+    /// Waiting for the next writable event (or for the source to resume).
+    Waiting,
+    /// The source ended and everything was written.
+    Done,
+    /// The child closed its end (`EPIPE`).
+    ChildClosed,
+    /// The source failed.
+    SourceFailed(io::Error),
+    /// The write failed.
+    Failed(io::Error),
+}
+
+/// The stdin buffer's size: a pipe of the default size fills in one write.
+const INPUT_BUFFER: usize = 64 * 1024;
+
+impl InPipe {
+    pub(crate) fn new(fd: Registered, source: Box<dyn Source + Send>) -> InPipe {
+        let capacity = capacity_of(&fd.file);
+        InPipe {
+            fd,
+            source,
+            written: 0,
+            armed: false,
+            waiting: false,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            capacity,
+            grown: false,
+        }
+    }
+
+    pub(crate) fn arm(&mut self) -> io::Result<()> {
+        self.fd.arm_write()?;
+        self.armed = true;
+        Ok(())
+    }
+
+    /// Bytes taken from the source and not written, plus what the source
+    /// says it still holds.
+    pub(crate) fn unsent(&self) -> u64 {
+        (self.end - self.start) as u64 + self.source.remaining().unwrap_or(0)
+    }
+
+    /// Writes from the source until the pipe is full, the source has
+    /// nothing for now, or `max_bytes` were written (fairness).
+    pub(crate) fn pump(&mut self, max_bytes: u64, pipe_size: usize) -> WriteOutcome {
+        self.armed = false;
+        let mut budget = max_bytes;
+        loop {
+            if self.start == self.end {
+                if self.buf.is_empty() {
+                    self.buf = vec![0; INPUT_BUFFER];
+                }
+                match self.source.fill(&mut self.buf) {
+                    Ok(Fill::Data(n)) => {
+                        self.start = 0;
+                        self.end = n.min(self.buf.len());
+                    }
+                    Ok(Fill::Pending) => {
+                        self.waiting = true;
+                        return WriteOutcome::Waiting;
+                    }
+                    Ok(Fill::End) => return WriteOutcome::Done,
+                    Err(err) => return WriteOutcome::SourceFailed(err),
+                }
+            }
+            match (&self.fd.file).write(&self.buf[self.start..self.end]) {
+                Ok(n) => {
+                    self.start += n;
+                    self.written += n as u64;
+                    budget = budget.saturating_sub(n as u64);
+                    if self.start < self.end {
+                        // A short write: the pipe is full.
+                        self.full(pipe_size);
+                        break;
+                    }
+                    if budget == 0 {
+                        break;
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.full(pipe_size);
+                    break;
+                }
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                    return WriteOutcome::ChildClosed
+                }
+                Err(err) => return WriteOutcome::Failed(err),
+            }
+        }
+        match self.arm() {
+            Ok(()) => WriteOutcome::Waiting,
+            Err(err) => WriteOutcome::Failed(err),
+        }
+    }
+
+    fn full(&mut self, pipe_size: usize) {
+        if !self.grown {
+            grow(
+                &self.fd.file,
+                &mut self.capacity,
+                &mut self.grown,
+                pipe_size,
+            );
+        }
+    }
+}

@@ -1,0 +1,919 @@
+//! The reactor: one thread, one poller, every child's pipes.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::fmt;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::panic::{self, AssertUnwindSafe};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use polling::{Event, Events, Poller};
+
+use crate::pipe::{InPipe, OutPipe, ReadOutcome, Registered, WriteOutcome};
+use crate::sink::BoxSink;
+use crate::{
+    sys, ChildId, Error, InputReport, Job, OutputReport, Report, Result, Resumer, Stream,
+    StreamContext, StreamEnd,
+};
+
+/// How a [`Reactor`] behaves: linger, buffer and pipe sizes.
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Options, Reactor};
+/// use std::time::Duration;
+///
+/// let options = Options::new().linger(Duration::from_millis(200));
+/// let reactor = Reactor::with_options(options)?;
+/// # Ok::<(), procpump::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    linger: Duration,
+    read_size: usize,
+    pipe_size: usize,
+    poll_exits: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            linger: Duration::from_secs(2),
+            read_size: 256 * 1024,
+            pipe_size: 1024 * 1024,
+            poll_exits: false,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: linger 2 s, reads of 256 KiB, busy pipes enlarged to
+    /// 1 MiB.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// How long, after a child exits, its pipes may stay open (held by
+    /// grandchildren) before the reactor closes them and flags them
+    /// [`StreamEnd::ForceClosed`]. Time a stream spends paused by its sink
+    /// does not count. Default: 2 s. [`Job::linger`] overrides it per child.
+    pub fn linger(mut self, linger: Duration) -> Options {
+        self.linger = linger;
+        self
+    }
+
+    /// The most bytes one read takes from a pipe, and so the largest chunk a
+    /// sink is handed. The reactor keeps one buffer of this size for all
+    /// children. Default: 256 KiB. Clamped to at least 4 KiB.
+    pub fn read_size(mut self, bytes: usize) -> Options {
+        self.read_size = bytes.max(4096);
+        self
+    }
+
+    /// The capacity to ask the kernel for when a pipe is found full
+    /// (`F_SETPIPE_SZ` on Linux; larger pipes mean fewer, larger reads and
+    /// writes). The kernel may refuse (per-user limits): the pipe then keeps
+    /// its size, quietly. 0 leaves every pipe as the kernel made it.
+    /// Default: 1 MiB, capped by `/proc/sys/fs/pipe-max-size`.
+    pub fn pipe_size(mut self, bytes: usize) -> Options {
+        self.pipe_size = bytes;
+        self
+    }
+
+    /// Watch exits by polling each child's status (with an interval backing
+    /// off from 1 ms to 50 ms) even where pidfds exist. This is the fallback
+    /// used where `pidfd_open` is missing; the option exists to exercise
+    /// it. Default: false.
+    pub fn poll_exits(mut self, poll: bool) -> Options {
+        self.poll_exits = poll;
+        self
+    }
+}
+
+/// Asks for the reactor's attention from another thread.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// Resume a paused stream.
+    Resume {
+        child: ChildId,
+        slot: usize,
+        stream: Stream,
+    },
+}
+
+/// What the reactor shares with resumers on other threads.
+pub(crate) struct Shared {
+    pub(crate) poller: Poller,
+    requests: Mutex<Vec<Request>>,
+}
+
+impl Shared {
+    pub(crate) fn request(&self, request: Request) {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(request);
+        if let Err(err) = self.poller.notify() {
+            log::debug!("waking the reactor failed: {err}");
+        }
+    }
+
+    fn take_requests(&self) -> Vec<Request> {
+        std::mem::take(&mut *self.requests.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+/// Poller keys: the slot in the upper bits, what the event is for in the
+/// lowest two.
+const KEY_STDIN: usize = 0;
+const KEY_EXIT: usize = 3;
+
+fn key(slot: usize, kind: usize) -> usize {
+    slot << 2 | kind
+}
+
+/// How long one turn may spend starting queued children before it serves
+/// the pipes of those already running.
+const SPAWN_SLICE: Duration = Duration::from_millis(2);
+/// Full reads of one pipe per event, so a fast child cannot starve others.
+const READS_PER_EVENT: usize = 4;
+/// Bytes written to one stdin per event, for the same reason.
+const WRITE_BYTES_PER_EVENT: u64 = 1 << 20;
+/// Exit polling (where there is no pidfd): from this interval...
+const EXIT_POLL_MIN: Duration = Duration::from_millis(1);
+/// ...doubling up to this one.
+const EXIT_POLL_MAX: Duration = Duration::from_millis(50);
+
+/// A child the reactor started and has not reported yet.
+struct Running {
+    id: ChildId,
+    program: String,
+    child: Child,
+    exit_watch: Option<Registered>,
+    status: Option<ExitStatus>,
+    stdin: Option<InPipe>,
+    outputs: [Option<OutPipe>; 2],
+    stdin_report: Option<InputReport>,
+    output_reports: [Option<OutputReport>; 2],
+    ended_sinks: [Option<BoxSink>; 2],
+    started: Instant,
+    exited: Option<Instant>,
+    linger: Duration,
+    linger_deadline: Option<Instant>,
+    error: Option<Error>,
+}
+
+impl Running {
+    fn is_done(&self) -> bool {
+        self.status.is_some() && self.stdin.is_none() && self.outputs.iter().all(Option::is_none)
+    }
+
+    fn end_output(&mut self, index: usize, end: StreamEnd) {
+        if let Some(mut pipe) = self.outputs[index].take() {
+            log::debug!(
+                "child {} ({}): {} ended: {end:?} after {} bytes",
+                self.id,
+                self.program,
+                Stream::from_index(index + 1),
+                pipe.bytes
+            );
+            pipe.sink.sink().end(&end);
+            self.output_reports[index] = Some(OutputReport {
+                bytes: pipe.bytes,
+                end,
+            });
+            self.ended_sinks[index] = Some(pipe.sink);
+        }
+    }
+
+    fn end_stdin(&mut self, end: StreamEnd) {
+        if let Some(pipe) = self.stdin.take() {
+            let unsent = if end == StreamEnd::Eof {
+                0
+            } else {
+                pipe.unsent()
+            };
+            log::debug!(
+                "child {} ({}): stdin ended: {end:?} after {} bytes, {unsent} unsent",
+                self.id,
+                self.program,
+                pipe.written
+            );
+            self.stdin_report = Some(InputReport {
+                written: pipe.written,
+                unsent,
+                end,
+            });
+        }
+    }
+
+    fn end_stream(&mut self, stream: Stream, end: StreamEnd) {
+        match stream {
+            Stream::Stdin => self.end_stdin(end),
+            Stream::Stdout => self.end_output(0, end),
+            Stream::Stderr => self.end_output(1, end),
+        }
+    }
+
+    /// A pipe failed: the child's run ends with the error, and the child is
+    /// killed.
+    fn fail(&mut self, stream: Stream, err: io::Error) {
+        log::debug!(
+            "child {} ({}): {stream} failed: {err}",
+            self.id,
+            self.program
+        );
+        self.end_stream(stream, StreamEnd::Error(err.kind()));
+        if self.error.is_none() {
+            self.error = Some(Error::Io {
+                child: self.id,
+                program: self.program.clone(),
+                stream,
+                source: err,
+            });
+        }
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        if self.status.is_none() {
+            if let Err(err) = self.child.kill() {
+                log::debug!("child {} ({}): kill failed: {err}", self.id, self.program);
+            }
+        }
+    }
+
+    /// Checks, without blocking, whether the child has exited.
+    fn poll_exit(&mut self, now: Instant) {
+        match self.child.try_wait() {
+            Ok(Some(status)) => self.exited(status, now),
+            Ok(None) => {}
+            Err(err) => {
+                self.error.get_or_insert(Error::Wait {
+                    child: self.id,
+                    program: self.program.clone(),
+                    source: err,
+                });
+                self.exited(ExitStatus::default(), now);
+            }
+        }
+    }
+
+    fn exited(&mut self, status: ExitStatus, now: Instant) {
+        log::debug!("child {} ({}) exited: {status}", self.id, self.program);
+        self.status = Some(status);
+        self.exited = Some(now);
+        self.exit_watch = None;
+        // A source with nothing to give will never be read by a child that
+        // is gone.
+        if self.stdin.as_ref().is_some_and(|pipe| pipe.waiting) {
+            self.end_stdin(StreamEnd::ChildClosed);
+        }
+        if !self.is_done() {
+            self.linger_deadline = Some(now + self.linger);
+        }
+    }
+
+    /// Kills the child, waits for it, and ends its streams as killed.
+    fn kill_and_reap(&mut self) {
+        self.kill();
+        if self.status.is_none() {
+            match self.child.wait() {
+                Ok(status) => self.status = Some(status),
+                Err(err) => log::debug!("child {} ({}): wait failed: {err}", self.id, self.program),
+            }
+        }
+        self.end_stdin(StreamEnd::Killed);
+        self.end_output(0, StreamEnd::Killed);
+        self.end_output(1, StreamEnd::Killed);
+        self.exit_watch = None;
+    }
+
+    fn into_report(mut self, finished: Instant) -> Report {
+        Report {
+            id: self.id,
+            program: std::mem::take(&mut self.program),
+            pid: Some(self.child.id()),
+            status: self.status,
+            stdin: self.stdin_report.take(),
+            outputs: std::mem::take(&mut self.output_reports),
+            sinks: std::mem::take(&mut self.ended_sinks),
+            started: self.started,
+            exited: self.exited,
+            finished,
+            error: self.error.take(),
+        }
+    }
+}
+
+/// Runs children and streams their pipes, all from one thread.
+///
+/// Hand it [`Job`]s with [`spawn`](Reactor::spawn), then drive it with
+/// [`run`](Reactor::run) (until every child is done) or
+/// [`turn`](Reactor::turn) (one bounded step, for callers with a loop of
+/// their own). Children are started from inside those calls, a few at a
+/// time, so the ones already running stream while more start.
+///
+/// Dropping the reactor kills (`SIGKILL`) and reaps every child still
+/// running: no zombie and no descriptor outlives it.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Flow, Job, Reactor};
+/// use std::process::Command;
+///
+/// let mut reactor = Reactor::new()?;
+/// for word in ["one", "two", "three"] {
+///     let mut echo = Command::new("echo");
+///     echo.arg(word);
+///     reactor.spawn(Job::new(echo).stdout(|chunk: &[u8]| {
+///         assert!(chunk.ends_with(b"\n"));
+///         Flow::Continue
+///     }));
+/// }
+/// let reports = reactor.run()?;
+/// assert_eq!(reports.len(), 3);
+/// assert!(reports.iter().all(|report| report.success()));
+/// # Ok(())
+/// # }
+/// ```
+pub struct Reactor {
+    shared: Arc<Shared>,
+    options: Options,
+    events: Events,
+    slots: Vec<Option<Running>>,
+    free_slots: Vec<usize>,
+    by_id: HashMap<ChildId, usize>,
+    queue: VecDeque<(ChildId, Job)>,
+    next_id: u64,
+    buffer: Vec<u8>,
+    lingers: BinaryHeap<Reverse<(Instant, ChildId)>>,
+    polled_exits: usize,
+    exit_poll_interval: Duration,
+    finished: Vec<Report>,
+}
+
+impl Reactor {
+    /// A reactor with the default [`Options`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if the poller cannot be created (out of
+    /// descriptors).
+    pub fn new() -> Result<Reactor> {
+        Reactor::with_options(Options::default())
+    }
+
+    /// A reactor with these options.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if the poller cannot be created (out of
+    /// descriptors).
+    pub fn with_options(mut options: Options) -> Result<Reactor> {
+        let poller = Poller::new().map_err(Error::Reactor)?;
+        if let Some(max) = sys::max_pipe_size() {
+            options.pipe_size = options.pipe_size.min(max);
+        }
+        Ok(Reactor {
+            shared: Arc::new(Shared {
+                poller,
+                requests: Mutex::new(Vec::new()),
+            }),
+            options,
+            events: Events::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            by_id: HashMap::new(),
+            queue: VecDeque::new(),
+            next_id: 0,
+            buffer: Vec::new(),
+            lingers: BinaryHeap::new(),
+            polled_exits: 0,
+            exit_poll_interval: EXIT_POLL_MIN,
+            finished: Vec::new(),
+        })
+    }
+
+    /// Queues a child; it starts during the next [`run`](Reactor::run) or
+    /// [`turn`](Reactor::turn), in the order queued.
+    ///
+    /// Whether it could start is in its [`Report`]: a program that cannot
+    /// be started yields a report whose [`error`](Report::error) is
+    /// [`Error::Spawn`], naming the program, and the other children run on.
+    pub fn spawn(&mut self, job: Job) -> ChildId {
+        let id = ChildId(self.next_id);
+        self.next_id += 1;
+        self.queue.push_back((id, job));
+        id
+    }
+
+    /// Children queued or running, not yet reported.
+    pub fn len(&self) -> usize {
+        self.queue.len() + self.by_id.len()
+    }
+
+    /// True when no child is queued or running.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs until every child is done, and returns their reports in the
+    /// order they finished (with any not yet returned by
+    /// [`turn`](Reactor::turn)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if waiting on the poller fails. Failures of one
+    /// child are in its report, not here.
+    ///
+    /// # Panics
+    ///
+    /// A panic in a sink or source propagates out of `run`, after every
+    /// child of the reactor has been killed and reaped.
+    pub fn run(&mut self) -> Result<Vec<Report>> {
+        while !self.is_empty() {
+            let reports = self.turn(None)?;
+            self.finished.extend(reports);
+        }
+        Ok(std::mem::take(&mut self.finished))
+    }
+
+    /// One bounded step: starts queued children (for at most a couple of
+    /// milliseconds), waits for readiness up to `timeout` (`None`: until
+    /// something happens), serves what is ready, and returns the reports of
+    /// the children that finished meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if waiting on the poller fails.
+    ///
+    /// # Panics
+    ///
+    /// As [`run`](Reactor::run).
+    pub fn turn(&mut self, timeout: Option<Duration>) -> Result<Vec<Report>> {
+        match panic::catch_unwind(AssertUnwindSafe(|| self.turn_inner(timeout))) {
+            Ok(result) => result,
+            Err(panic) => {
+                log::debug!("a sink or source panicked: killing every child");
+                self.kill_all();
+                panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// Resumes a stream that its sink paused (or a stdin whose source had
+    /// nothing). Does nothing if the stream is not paused or the child is
+    /// gone. Threads other than the reactor's use a [`Resumer`].
+    pub fn resume(&mut self, child: ChildId, stream: Stream) {
+        if let Some(&slot) = self.by_id.get(&child) {
+            self.resume_stream(slot, child, stream, Instant::now());
+        }
+    }
+
+    /// Kills a running child with `SIGKILL`. Its streams then end as the
+    /// pipes close, and it is reported as usual.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`] if the child is not running (not yet
+    /// started, or already reported); the error of `kill(2)` otherwise.
+    pub fn kill(&mut self, child: ChildId) -> io::Result<()> {
+        let running = self
+            .by_id
+            .get(&child)
+            .and_then(|&slot| self.slots[slot].as_mut())
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("child {child} is not running"),
+                )
+            })?;
+        if running.status.is_some() {
+            return Ok(());
+        }
+        running.child.kill()
+    }
+
+    fn turn_inner(&mut self, timeout: Option<Duration>) -> Result<Vec<Report>> {
+        self.start_queued();
+        let timeout = self.wait_timeout(timeout);
+        self.events.clear();
+        match self.shared.poller.wait(&mut self.events, timeout) {
+            Ok(_) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(Error::Reactor(err)),
+        }
+        let now = Instant::now();
+        for request in self.shared.take_requests() {
+            match request {
+                Request::Resume {
+                    child,
+                    slot,
+                    stream,
+                } => self.resume_stream(slot, child, stream, now),
+            }
+        }
+        let events: Vec<Event> = self.events.iter().collect();
+        for event in events {
+            self.dispatch(event, now);
+        }
+        self.expire_lingers(now);
+        if self.polled_exits > 0 {
+            self.poll_exits(now);
+        }
+        Ok(std::mem::take(&mut self.finished))
+    }
+
+    /// How long the next wait may block.
+    fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
+        // More to start, reports to hand out, or nothing that could wake us.
+        if !self.queue.is_empty() || !self.finished.is_empty() || self.by_id.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let now = Instant::now();
+        let mut timeout = timeout;
+        let mut cap = |limit: Duration| {
+            timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
+        };
+        if let Some(Reverse((deadline, _))) = self.lingers.peek() {
+            cap(deadline.saturating_duration_since(now));
+        }
+        if self.polled_exits > 0 {
+            cap(self.exit_poll_interval);
+            self.exit_poll_interval = (self.exit_poll_interval * 2).min(EXIT_POLL_MAX);
+        }
+        timeout
+    }
+
+    /// Starts queued children for at most [`SPAWN_SLICE`].
+    fn start_queued(&mut self) {
+        let begin = Instant::now();
+        while let Some((id, job)) = self.queue.pop_front() {
+            self.start(id, job);
+            if begin.elapsed() >= SPAWN_SLICE {
+                break;
+            }
+        }
+    }
+
+    fn start(&mut self, id: ChildId, job: Job) {
+        let Job {
+            mut command,
+            stdin,
+            sinks,
+            linger,
+        } = job;
+        let program = command.get_program().to_string_lossy().into_owned();
+        if stdin.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        if sinks[0].is_some() {
+            command.stdout(Stdio::piped());
+        }
+        if sinks[1].is_some() {
+            command.stderr(Stdio::piped());
+        }
+        let started = Instant::now();
+        let spawn_error = |program: &str, source| Error::Spawn {
+            child: id,
+            program: program.to_owned(),
+            source,
+        };
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(err) => {
+                log::debug!("child {id}: cannot start {program}: {err}");
+                let error = spawn_error(&program, err);
+                self.finished.push(Report {
+                    id,
+                    program,
+                    pid: None,
+                    status: None,
+                    stdin: None,
+                    outputs: [None, None],
+                    sinks,
+                    started,
+                    exited: None,
+                    finished: Instant::now(),
+                    error: Some(error),
+                });
+                return;
+            }
+        };
+        log::debug!("child {id} ({program}) started, pid {}", child.id());
+        let slot = self.free_slots.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let pipes = [
+            child.stdin.take().map(OwnedFd::from),
+            child.stdout.take().map(OwnedFd::from),
+            child.stderr.take().map(OwnedFd::from),
+        ];
+        let mut running = Running {
+            id,
+            program,
+            child,
+            exit_watch: None,
+            status: None,
+            stdin: None,
+            outputs: [None, None],
+            stdin_report: None,
+            output_reports: [None, None],
+            ended_sinks: [None, None],
+            started,
+            exited: None,
+            linger: linger.unwrap_or(self.options.linger),
+            linger_deadline: None,
+            error: None,
+        };
+        if let Err(err) = self.wire(&mut running, slot, pipes, stdin, sinks) {
+            running.error = Some(spawn_error(&running.program, err));
+            running.kill_and_reap();
+            self.free_slots.push(slot);
+            self.finished.push(running.into_report(Instant::now()));
+            return;
+        }
+        if running.exit_watch.is_none() {
+            self.polled_exits += 1;
+            self.exit_poll_interval = EXIT_POLL_MIN;
+        }
+        self.by_id.insert(id, slot);
+        self.slots[slot] = Some(running);
+    }
+
+    /// Registers the child's pipes and exit watch, and starts its sinks
+    /// and source.
+    fn wire(
+        &self,
+        running: &mut Running,
+        slot: usize,
+        pipes: [Option<OwnedFd>; 3],
+        stdin: Option<crate::Input>,
+        sinks: [Option<BoxSink>; 2],
+    ) -> io::Result<()> {
+        let [stdin_fd, stdout_fd, stderr_fd] = pipes;
+        let context = |stream| StreamContext {
+            child: running.id,
+            stream,
+            program: &running.program,
+            pid: running.child.id(),
+            resumer: Resumer {
+                shared: Arc::clone(&self.shared),
+                child: running.id,
+                slot,
+                stream,
+            },
+        };
+        let mut stdin_pipe = None;
+        if let (Some(fd), Some(mut input)) = (stdin_fd, stdin) {
+            sys::set_nonblocking(&fd)?;
+            input.source.start(&context(Stream::Stdin));
+            let registered = Registered::new(fd, key(slot, KEY_STDIN), Arc::clone(&self.shared))?;
+            stdin_pipe = Some(InPipe::new(registered, input.source));
+        }
+        let mut outputs = [None, None];
+        for (index, (fd, sink)) in [stdout_fd, stderr_fd].into_iter().zip(sinks).enumerate() {
+            if let (Some(fd), Some(mut sink)) = (fd, sink) {
+                sys::set_nonblocking(&fd)?;
+                sink.sink().start(&context(Stream::from_index(index + 1)));
+                let registered =
+                    Registered::new(fd, key(slot, index + 1), Arc::clone(&self.shared))?;
+                outputs[index] = Some(OutPipe::new(registered, sink));
+            }
+        }
+        if !self.options.poll_exits {
+            if let Some(fd) = sys::exit_watch(&running.child) {
+                let watch = Registered::new(fd, key(slot, KEY_EXIT), Arc::clone(&self.shared))?;
+                watch.arm_read()?;
+                running.exit_watch = Some(watch);
+            }
+        }
+        if let Some(pipe) = stdin_pipe.as_mut() {
+            pipe.arm()?;
+        }
+        for pipe in outputs.iter_mut().flatten() {
+            pipe.arm()?;
+        }
+        running.stdin = stdin_pipe;
+        running.outputs = outputs;
+        Ok(())
+    }
+
+    fn dispatch(&mut self, event: Event, now: Instant) {
+        let slot = event.key >> 2;
+        let kind = event.key & 3;
+        let Some(running) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        match kind {
+            KEY_STDIN => {
+                if let Some(pipe) = running.stdin.as_mut().filter(|pipe| pipe.armed) {
+                    match pipe.pump(WRITE_BYTES_PER_EVENT, self.options.pipe_size) {
+                        WriteOutcome::Waiting => {}
+                        WriteOutcome::Done => running.end_stdin(StreamEnd::Eof),
+                        WriteOutcome::ChildClosed => running.end_stdin(StreamEnd::ChildClosed),
+                        WriteOutcome::SourceFailed(err) | WriteOutcome::Failed(err) => {
+                            running.fail(Stream::Stdin, err)
+                        }
+                    }
+                }
+            }
+            KEY_EXIT => {
+                if running.status.is_none() {
+                    running.poll_exit(now);
+                    if running.status.is_none() {
+                        if let Some(Err(err)) =
+                            running.exit_watch.as_ref().map(Registered::arm_read)
+                        {
+                            log::debug!(
+                                "child {}: re-arming its exit watch failed: {err}",
+                                running.id
+                            );
+                        }
+                    }
+                }
+            }
+            output => {
+                let index = output - 1;
+                if self.buffer.len() != self.options.read_size {
+                    self.buffer = vec![0; self.options.read_size];
+                }
+                if let Some(pipe) = running.outputs[index].as_mut().filter(|pipe| pipe.armed) {
+                    match pipe.pump(&mut self.buffer, READS_PER_EVENT, self.options.pipe_size) {
+                        ReadOutcome::Waiting => {}
+                        ReadOutcome::Eof => running.end_output(index, StreamEnd::Eof),
+                        ReadOutcome::Closed => running.end_output(index, StreamEnd::Closed),
+                        ReadOutcome::Failed(err) => running.fail(Stream::from_index(output), err),
+                    }
+                }
+            }
+        }
+        self.after_change(slot, now);
+    }
+
+    /// After something happened to the child in `slot`: report it if it is
+    /// done, start its linger if it just exited.
+    fn after_change(&mut self, slot: usize, now: Instant) {
+        let Some(running) = self.slots[slot].as_mut() else {
+            return;
+        };
+        if running.is_done() {
+            self.finish(slot, now);
+        } else if let Some(deadline) = running.linger_deadline {
+            if deadline >= now {
+                self.lingers.push(Reverse((deadline, running.id)));
+            }
+        }
+    }
+
+    fn finish(&mut self, slot: usize, now: Instant) {
+        if let Some(running) = self.slots[slot].take() {
+            self.by_id.remove(&running.id);
+            self.free_slots.push(slot);
+            log::debug!("child {} ({}) done", running.id, running.program);
+            self.finished.push(running.into_report(now));
+        }
+    }
+
+    fn resume_stream(&mut self, slot: usize, child: ChildId, stream: Stream, now: Instant) {
+        let Some(running) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        if running.id != child {
+            return;
+        }
+        let result = match stream {
+            Stream::Stdin => match running.stdin.as_mut().filter(|pipe| pipe.waiting) {
+                Some(pipe) => {
+                    pipe.waiting = false;
+                    pipe.arm()
+                }
+                None => Ok(()),
+            },
+            Stream::Stdout | Stream::Stderr => {
+                let index = stream.index() - 1;
+                match running.outputs[index].as_mut().filter(|pipe| pipe.paused) {
+                    Some(pipe) => match pipe.sink.sink().resume() {
+                        crate::Flow::Continue => {
+                            pipe.paused = false;
+                            pipe.arm()
+                        }
+                        crate::Flow::Pause => Ok(()),
+                        crate::Flow::Close => {
+                            running.end_output(index, StreamEnd::Closed);
+                            Ok(())
+                        }
+                    },
+                    None => Ok(()),
+                }
+            }
+        };
+        if let Err(err) = result {
+            running.fail(stream, err);
+        }
+        // Time spent paused does not count against the linger.
+        if running.linger_deadline.is_some() {
+            running.linger_deadline = Some(now + running.linger);
+        }
+        self.after_change(slot, now);
+    }
+
+    /// Closes the pipes of children whose linger is over.
+    fn expire_lingers(&mut self, now: Instant) {
+        while let Some(&Reverse((deadline, child))) = self.lingers.peek() {
+            if deadline > now {
+                break;
+            }
+            self.lingers.pop();
+            let Some(&slot) = self.by_id.get(&child) else {
+                continue;
+            };
+            let Some(running) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            if running.linger_deadline.is_some_and(|d| d > now) {
+                continue;
+            }
+            log::debug!(
+                "child {child} ({}): linger over, closing its pipes",
+                running.program
+            );
+            if running.stdin.is_some() {
+                running.end_stdin(StreamEnd::ForceClosed);
+            }
+            for index in 0..2 {
+                if running.outputs[index]
+                    .as_ref()
+                    .is_some_and(|pipe| !pipe.paused)
+                {
+                    running.end_output(index, StreamEnd::ForceClosed);
+                }
+            }
+            running.linger_deadline = None;
+            self.after_change(slot, now);
+        }
+    }
+
+    /// Where there is no exit watch: checks every such child's status.
+    fn poll_exits(&mut self, now: Instant) {
+        for slot in 0..self.slots.len() {
+            let Some(running) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            if running.status.is_some() || running.exit_watch.is_some() {
+                continue;
+            }
+            running.poll_exit(now);
+            if running.status.is_some() {
+                self.polled_exits -= 1;
+                self.after_change(slot, now);
+            }
+        }
+    }
+
+    /// Kills and reaps every child, drops the queue.
+    fn kill_all(&mut self) {
+        self.queue.clear();
+        for slot in 0..self.slots.len() {
+            if let Some(mut running) = self.slots[slot].take() {
+                log::debug!("killing child {} ({})", running.id, running.program);
+                running.kill_and_reap();
+            }
+        }
+        self.slots.clear();
+        self.free_slots.clear();
+        self.by_id.clear();
+        self.lingers.clear();
+        self.polled_exits = 0;
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("options", &self.options)
+            .field("running", &self.by_id.len())
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,271 @@
+//! Where a child's output goes: the [`Sink`] trait and what it returns.
+
+use std::any::Any;
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::Arc;
+
+use crate::{ChildId, Stream};
+
+/// What a [`Sink`] wants after taking a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "the reactor acts on the flow a sink returns"]
+pub enum Flow {
+    /// Keep reading this stream.
+    Continue,
+    /// Stop reading this stream until it is resumed (by
+    /// [`Resumer::resume`] or [`Reactor::resume`](crate::Reactor::resume)).
+    /// The pipe fills up and the child blocks in `write`; the other streams
+    /// and children are not affected.
+    Pause,
+    /// Close this stream: the reactor stops reading and closes its end of
+    /// the pipe, so the child's next write fails (`EPIPE`, or death by
+    /// `SIGPIPE` unless it ignores that signal).
+    Close,
+}
+
+/// Why a stream ended, as told to [`Sink::end`] and recorded in the
+/// [`Report`](crate::Report).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamEnd {
+    /// Output: the child, and every process that shared the pipe, closed
+    /// it: every byte was delivered. stdin: the source was exhausted, every
+    /// byte was written and the reactor closed the pipe.
+    Eof,
+    /// The sink returned [`Flow::Close`].
+    Closed,
+    /// stdin only: the child closed its end (the write failed with `EPIPE`)
+    /// before the source was exhausted. Not an error: the report says how
+    /// many bytes were left unsent.
+    ChildClosed,
+    /// The child had exited and the pipe was still open after the linger
+    /// (a grandchild held it): the reactor closed it. Bytes written after
+    /// that are lost to the writer (it gets `EPIPE`).
+    ForceClosed,
+    /// The child was killed by the reactor (dropped, or a sink panicked)
+    /// before the stream ended.
+    Killed,
+    /// Reading or writing the pipe failed; the child was killed and the
+    /// error is in [`Report::error`](crate::Report::error).
+    Error(io::ErrorKind),
+}
+
+/// Where the reactor hands a child's output.
+///
+/// [`chunk`](Sink::chunk) is the one required method: it is called with
+/// every chunk of bytes as it is read from the pipe. Chunk boundaries are
+/// arbitrary (they depend on how the child wrote and when the reactor read)
+/// but the bytes, end to end, are exactly what the child wrote.
+///
+/// Closures `FnMut(&[u8]) -> Flow` are sinks.
+///
+/// A sink runs on the reactor's thread: a sink that blocks stalls every
+/// child. A sink that cannot take more right now returns [`Flow::Pause`]
+/// and, when it can, calls the [`Resumer`] it was given in
+/// [`start`](Sink::start).
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Flow, Sink};
+///
+/// /// Counts newlines.
+/// struct LineCount(usize);
+///
+/// impl Sink for LineCount {
+///     fn chunk(&mut self, chunk: &[u8]) -> Flow {
+///         self.0 += chunk.iter().filter(|&&b| b == b'\n').count();
+///         Flow::Continue
+///     }
+/// }
+///
+/// let mut count = LineCount(0);
+/// assert_eq!(count.chunk(b"a\nb\nc"), Flow::Continue);
+/// assert_eq!(count.0, 2);
+/// ```
+pub trait Sink {
+    /// Takes the next chunk of the stream (never empty).
+    ///
+    /// Returns what the reactor should do next: [`Flow::Continue`] to keep
+    /// reading, [`Flow::Pause`] to stop until resumed, [`Flow::Close`] to
+    /// close the stream.
+    fn chunk(&mut self, chunk: &[u8]) -> Flow;
+
+    /// Called once, before the first chunk, when the child has started.
+    /// The context tells which child and stream this sink serves and hands
+    /// out a [`Resumer`]. Does nothing by default.
+    fn start(&mut self, context: &StreamContext<'_>) {
+        let _ = context;
+    }
+
+    /// Called when a paused stream is resumed, before reading goes on.
+    ///
+    /// Returns [`Flow::Continue`] (the default) to read again,
+    /// [`Flow::Pause`] to stay paused (e.g. the resume was early), or
+    /// [`Flow::Close`] to close the stream.
+    fn resume(&mut self) -> Flow {
+        Flow::Continue
+    }
+
+    /// Zero-copy delivery: a sink that writes every byte it is given to one
+    /// descriptor (a regular file, typically) may return that descriptor.
+    /// On Linux the reactor then moves the pipe's bytes into it with
+    /// `splice(2)`, never copying them through user space, and calls
+    /// [`spliced`](Sink::spliced) instead of [`chunk`](Sink::chunk).
+    ///
+    /// Where splicing is not possible (other platforms, a descriptor the
+    /// kernel cannot splice into, such as a file opened for appending) or
+    /// fails, the reactor falls back to [`chunk`](Sink::chunk) for the rest
+    /// of the stream, so the sink must also accept chunks. The descriptor
+    /// should be blocking (a non-blocking one that fills up ends splicing
+    /// for the stream). Asked before every transfer. Default: `None`.
+    fn splice_target(&mut self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+
+    /// Called after `bytes` bytes were spliced into the
+    /// [`splice_target`](Sink::splice_target). Returns what the reactor
+    /// should do next, as [`chunk`](Sink::chunk) does. Default:
+    /// [`Flow::Continue`].
+    fn spliced(&mut self, bytes: usize) -> Flow {
+        let _ = bytes;
+        Flow::Continue
+    }
+
+    /// Called once when the stream has ended, with why. No chunk follows.
+    /// Not called if the child never started. Does nothing by default.
+    fn end(&mut self, end: &StreamEnd) {
+        let _ = end;
+    }
+}
+
+impl<F> Sink for F
+where
+    F: FnMut(&[u8]) -> Flow,
+{
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self(chunk)
+    }
+}
+
+/// A sink that throws every byte away (the report still counts them).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Discard, Job, Reactor};
+/// use std::process::Command;
+///
+/// let mut reactor = Reactor::new()?;
+/// reactor.spawn(Job::new(Command::new("echo")).stdout(Discard));
+/// let reports = reactor.run()?;
+/// assert_eq!(reports[0].stdout().unwrap().bytes(), 1);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn chunk(&mut self, _chunk: &[u8]) -> Flow {
+        Flow::Continue
+    }
+}
+
+/// What a sink or source learns when its child starts.
+#[derive(Debug)]
+pub struct StreamContext<'a> {
+    pub(crate) child: ChildId,
+    pub(crate) stream: Stream,
+    pub(crate) program: &'a str,
+    pub(crate) pid: u32,
+    pub(crate) resumer: Resumer,
+}
+
+impl StreamContext<'_> {
+    /// The child.
+    pub fn child(&self) -> ChildId {
+        self.child
+    }
+
+    /// The stream this sink or source serves.
+    pub fn stream(&self) -> Stream {
+        self.stream
+    }
+
+    /// The program, as given to the `Command`.
+    pub fn program(&self) -> &str {
+        self.program
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// A handle that resumes this stream from any thread.
+    pub fn resumer(&self) -> Resumer {
+        self.resumer.clone()
+    }
+}
+
+/// Resumes one paused stream, from any thread.
+///
+/// Cheap to clone, `Send` and `Sync`. Resuming a stream that is not paused,
+/// has ended, or whose reactor is gone does nothing; the reactor then asks
+/// the sink ([`Sink::resume`]) or source before reading or writing again, so
+/// an early or repeated resume is harmless.
+#[derive(Clone, Debug)]
+pub struct Resumer {
+    pub(crate) shared: Arc<crate::reactor::Shared>,
+    pub(crate) child: ChildId,
+    pub(crate) slot: usize,
+    pub(crate) stream: Stream,
+}
+
+impl Resumer {
+    /// Wakes the reactor and has it resume the stream.
+    pub fn resume(&self) {
+        self.shared.request(crate::reactor::Request::Resume {
+            child: self.child,
+            slot: self.slot,
+            stream: self.stream,
+        });
+    }
+
+    /// The child whose stream this resumes.
+    pub fn child(&self) -> ChildId {
+        self.child
+    }
+
+    /// The stream this resumes.
+    pub fn stream(&self) -> Stream {
+        self.stream
+    }
+}
+
+/// A sink the reactor can hand back, typed, after the run.
+pub(crate) trait AnySink: Send {
+    fn sink(&mut self) -> &mut dyn Sink;
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<S: Sink + Send + 'static> AnySink for S {
+    fn sink(&mut self) -> &mut dyn Sink {
+        self
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+/// A boxed sink, as kept in a job and returned in a report.
+pub(crate) type BoxSink = Box<dyn AnySink>;

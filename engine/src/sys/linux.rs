@@ -1,0 +1,62 @@
+//! Linux: pipe sizes through `F_GETPIPE_SZ`/`F_SETPIPE_SZ`, exit through pidfd.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::Child;
+
+use rustix::process::{pidfd_open, Pid, PidfdFlags};
+
+/// The pipe's current capacity in bytes, if the kernel says.
+pub(crate) fn pipe_capacity(fd: impl AsFd) -> Option<usize> {
+    rustix::pipe::fcntl_getpipe_size(fd).ok()
+}
+
+/// Asks the kernel to raise the pipe's capacity to `size` bytes and returns
+/// the capacity it now has. The kernel refuses past
+/// `/proc/sys/fs/pipe-max-size` and past the per-user limit
+/// (`/proc/sys/fs/pipe-user-pages-*`): the caller carries on with the size
+/// the pipe had.
+pub(crate) fn enlarge_pipe(fd: impl AsFd, size: usize) -> io::Result<usize> {
+    Ok(rustix::pipe::fcntl_setpipe_size(fd, size)?)
+}
+
+/// The largest pipe an unprivileged process may ask for.
+pub(crate) fn max_pipe_size() -> Option<usize> {
+    std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A pidfd for `child`: readable once it has exited. `None` where the kernel
+/// has no `pidfd_open` (before 5.3) or refuses it; the reactor then polls.
+pub(crate) fn exit_watch(child: &Child) -> Option<OwnedFd> {
+    // The `Child` is still ours and not yet reaped, so its pid cannot have
+    // been reused: the pidfd refers to this very child.
+    match pidfd_open(Pid::from_child(child), PidfdFlags::empty()) {
+        Ok(fd) => Some(fd),
+        Err(err) => {
+            log::debug!(
+                "pidfd_open({}) failed: {err}; polling for its exit",
+                child.id()
+            );
+            None
+        }
+    }
+}
+
+/// Moves up to `len` bytes from the pipe `from` into `to` without copying
+/// them through user space. `Ok(0)`: end of file. `WouldBlock`: the pipe is
+/// empty (it is non-blocking).
+pub(crate) fn splice(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<usize> {
+    use rustix::pipe::SpliceFlags;
+    Ok(rustix::pipe::splice(
+        from,
+        None,
+        to,
+        None,
+        len,
+        SpliceFlags::MOVE,
+    )?)
+}

@@ -1,0 +1,34 @@
+//! Platform parts.
+//!
+//! Every platform provides:
+//!
+//! - [`set_nonblocking`]: put the parent's end of a pipe in non-blocking mode;
+//! - [`pipe_capacity`] and [`enlarge_pipe`]: read and raise a pipe's buffer
+//!   size (a no-op returning `None` where the kernel has no such control);
+//! - [`exit_watch`]: a file descriptor that becomes readable when a child
+//!   exits (a pidfd on Linux), or `None` where there is none, in which case
+//!   the reactor polls the child's status with a backing-off interval.
+//!
+//! Everything else the reactor needs comes from `std` and `polling`.
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+pub(crate) use linux::*;
+
+#[cfg(all(unix, not(target_os = "linux")))]
+mod unix;
+#[cfg(all(unix, not(target_os = "linux")))]
+pub(crate) use unix::*;
+
+use std::io;
+use std::os::fd::AsFd;
+
+/// Puts `fd` in non-blocking mode. Only ever called on the parent's ends:
+/// the child must inherit blocking descriptors.
+pub(crate) fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    let flags = fcntl_getfl(&fd)?;
+    fcntl_setfl(&fd, flags | OFlags::NONBLOCK)?;
+    Ok(())
+}

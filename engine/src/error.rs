@@ -49,6 +49,25 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// The child was killed or its reactor stopped before it started.
+    Cancelled {
+        /// The child.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+    },
+    /// The child's report went to its events channel
+    /// ([`Job::events`](crate::Job::events)), not to this waiter.
+    ReportSent {
+        /// The child.
+        child: ChildId,
+    },
+    /// The reactor stopped (its thread panicked or was shut down) before
+    /// it could report the child.
+    Stopped {
+        /// The child.
+        child: ChildId,
+    },
     /// The reactor itself failed (its poller could not be created or
     /// waited on). No child is affected by this error alone.
     Reactor(io::Error),
@@ -58,24 +77,33 @@ impl Error {
     /// The child this error concerns, if any.
     pub fn child(&self) -> Option<ChildId> {
         match self {
-            Error::Spawn { child, .. } | Error::Io { child, .. } | Error::Wait { child, .. } => {
-                Some(*child)
-            }
+            Error::Spawn { child, .. }
+            | Error::Io { child, .. }
+            | Error::Wait { child, .. }
+            | Error::Cancelled { child, .. }
+            | Error::ReportSent { child }
+            | Error::Stopped { child } => Some(*child),
             Error::Reactor(_) => None,
         }
     }
 
-    /// The kind of the underlying I/O error.
+    /// The kind of the underlying I/O error (`Interrupted` for a cancelled
+    /// child, `Other` when there is no I/O error).
     pub fn kind(&self) -> io::ErrorKind {
-        self.io_error().kind()
+        match self.io_error() {
+            Some(err) => err.kind(),
+            None if matches!(self, Error::Cancelled { .. }) => io::ErrorKind::Interrupted,
+            None => io::ErrorKind::Other,
+        }
     }
 
-    fn io_error(&self) -> &io::Error {
+    fn io_error(&self) -> Option<&io::Error> {
         match self {
             Error::Spawn { source, .. }
             | Error::Io { source, .. }
             | Error::Wait { source, .. }
-            | Error::Reactor(source) => source,
+            | Error::Reactor(source) => Some(source),
+            Error::Cancelled { .. } | Error::ReportSent { .. } | Error::Stopped { .. } => None,
         }
     }
 }
@@ -102,6 +130,18 @@ impl fmt::Display for Error {
                 f,
                 "child {child} (`{program}`): waiting for its exit failed: {source}"
             ),
+            Error::Cancelled { child, program } => {
+                write!(
+                    f,
+                    "child {child} (`{program}`) was cancelled before it started"
+                )
+            }
+            Error::ReportSent { child } => {
+                write!(f, "child {child}: its report went to its events channel")
+            }
+            Error::Stopped { child } => {
+                write!(f, "child {child}: the reactor stopped before reporting it")
+            }
             Error::Reactor(source) => write!(f, "reactor: {source}"),
         }
     }
@@ -109,7 +149,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.io_error())
+        self.io_error().map(|err| err as _)
     }
 }
 

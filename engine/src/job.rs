@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::sink::BoxSink;
-use crate::{Input, Sink};
+use crate::{Input, IntoSink};
 
 /// A child to run: a [`Command`] and, for each standard stream the reactor
 /// should handle, a sink or an input.
@@ -35,6 +35,8 @@ pub struct Job {
     pub(crate) stdin: Option<Input>,
     pub(crate) sinks: [Option<BoxSink>; 2],
     pub(crate) linger: Option<Duration>,
+    pub(crate) report_to: Option<crossbeam_channel::Sender<crate::Event>>,
+    pub(crate) waiter: Option<std::sync::Arc<crate::background::Waiter>>,
 }
 
 impl Job {
@@ -45,6 +47,8 @@ impl Job {
             stdin: None,
             sinks: [None, None],
             linger: None,
+            report_to: None,
+            waiter: None,
         }
     }
 
@@ -55,15 +59,61 @@ impl Job {
         self
     }
 
-    /// Reads the child's stdout through a pipe into `sink`.
-    pub fn stdout(mut self, sink: impl Sink + Send + 'static) -> Job {
-        self.sinks[0] = Some(Box::new(sink));
+    /// Reads the child's stdout through a pipe into `sink`: any
+    /// [`Sink`](crate::Sink), or a `crossbeam_channel::Sender` of
+    /// [`Chunk`](crate::Chunk)s.
+    pub fn stdout(mut self, sink: impl IntoSink) -> Job {
+        self.sinks[0] = Some(Box::new(sink.into_sink()));
         self
     }
 
-    /// Reads the child's stderr through a pipe into `sink`.
-    pub fn stderr(mut self, sink: impl Sink + Send + 'static) -> Job {
-        self.sinks[1] = Some(Box::new(sink));
+    /// Reads the child's stderr through a pipe into `sink`: any
+    /// [`Sink`](crate::Sink), or a `crossbeam_channel::Sender` of
+    /// [`Chunk`](crate::Chunk)s.
+    pub fn stderr(mut self, sink: impl IntoSink) -> Job {
+        self.sinks[1] = Some(Box::new(sink.into_sink()));
+        self
+    }
+
+    /// Events mode: the child's stdout and stderr chunks, the end of each
+    /// stream, and finally its [`Report`](crate::Report) all go, in the
+    /// order they happen, into `events`, a channel that can serve many
+    /// children. The report then goes to the channel instead of
+    /// [`Reactor::run`](crate::Reactor::run)'s result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Event, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let (events, receiver) = crossbeam_channel::bounded(16);
+    /// let mut reactor = Reactor::new()?;
+    /// let mut echo = Command::new("echo");
+    /// echo.arg("hi");
+    /// reactor.spawn(Job::new(echo).events(events));
+    /// let consumer = std::thread::spawn(move || {
+    ///     let mut output = Vec::new();
+    ///     for event in receiver {
+    ///         match event {
+    ///             Event::Output(chunk) => output.extend_from_slice(chunk.bytes()),
+    ///             Event::Exited(report) => assert!(report.success()),
+    ///             _ => {}
+    ///         }
+    ///     }
+    ///     output
+    /// });
+    /// assert!(reactor.run()?.is_empty());
+    /// drop(reactor);
+    /// assert_eq!(consumer.join().unwrap(), b"hi\n");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn events(mut self, events: crossbeam_channel::Sender<crate::Event>) -> Job {
+        self.sinks[0] = Some(Box::new(crate::channel::EventSink::new(events.clone())));
+        self.sinks[1] = Some(Box::new(crate::channel::EventSink::new(events.clone())));
+        self.report_to = Some(events);
         self
     }
 

@@ -86,6 +86,8 @@
 
 #![warn(missing_docs)]
 
+mod background;
+mod channel;
 mod error;
 mod id;
 mod input;
@@ -95,11 +97,14 @@ mod reactor;
 mod report;
 mod sink;
 mod sys;
+mod watcher;
 
+pub use background::{ChildHandle, Handle};
+pub use channel::{ChannelSink, Chunk, Event, OnDisconnect};
 pub use error::{Error, Result};
 pub use id::{ChildId, Stream};
 pub use input::{Fill, Input, Source};
 pub use job::Job;
 pub use reactor::{Options, Reactor};
 pub use report::{InputReport, OutputReport, Report};
-pub use sink::{Discard, Flow, Resumer, Sink, StreamContext, StreamEnd};
+pub use sink::{Discard, Flow, IntoSink, Resumer, Sink, StreamContext, StreamEnd};

@@ -87,6 +87,9 @@ pub(crate) struct OutPipe {
     pub(crate) fd: Registered,
     pub(crate) sink: BoxSink,
     pub(crate) bytes: u64,
+    /// Bytes read after the sink said [`Flow::Discard`], the chunk that said
+    /// so included.
+    pub(crate) discarded: u64,
     /// A readable event was asked for and has not arrived.
     pub(crate) armed: bool,
     /// The sink returned `Flow::Pause` and was not resumed since.
@@ -95,6 +98,8 @@ pub(crate) struct OutPipe {
     grown: bool,
     /// Still worth asking the sink for a splice target.
     splice: bool,
+    /// The sink said [`Flow::Discard`]: read on, call it no more.
+    pub(crate) discarding: bool,
 }
 
 /// What reading a pipe came to.
@@ -116,11 +121,13 @@ impl OutPipe {
             fd,
             sink,
             bytes: 0,
+            discarded: 0,
             armed: false,
             paused: false,
             capacity,
             grown: false,
             splice: true,
+            discarding: false,
         }
     }
 
@@ -144,15 +151,15 @@ impl OutPipe {
         self.armed = false;
         let mut reads = 0;
         loop {
-            if self.splice {
+            if self.splice && !self.discarding {
                 match self.splice_once() {
                     Some(Ok(0)) => return ReadOutcome::Eof,
                     Some(Ok(n)) => {
                         reads += 1;
                         let flow = self.sink.sink().spliced(n);
                         match self.delivered(n, flow, pipe_size) {
-                            Flow::Continue if reads < max_reads => continue,
-                            Flow::Continue => break,
+                            Flow::Continue | Flow::Discard if reads < max_reads => continue,
+                            Flow::Continue | Flow::Discard => break,
                             Flow::Pause => return ReadOutcome::Waiting,
                             Flow::Close => return ReadOutcome::Closed,
                         }
@@ -174,9 +181,13 @@ impl OutPipe {
                 Err(err) => return ReadOutcome::Failed(err),
             };
             reads += 1;
-            let flow = self.sink.sink().chunk(&buf[..n]);
+            let flow = if self.discarding {
+                Flow::Discard
+            } else {
+                self.sink.sink().chunk(&buf[..n])
+            };
             match self.delivered(n, flow, pipe_size) {
-                Flow::Continue => {}
+                Flow::Continue | Flow::Discard => {}
                 Flow::Pause => return ReadOutcome::Waiting,
                 Flow::Close => return ReadOutcome::Closed,
             }
@@ -212,8 +223,14 @@ impl OutPipe {
                 pipe_size,
             );
         }
-        if flow == Flow::Pause {
-            self.paused = true;
+        match flow {
+            Flow::Pause => self.paused = true,
+            Flow::Discard => {
+                self.discarding = true;
+                self.splice = false;
+                self.discarded += n as u64;
+            }
+            Flow::Continue | Flow::Close => {}
         }
         flow
     }

@@ -7,17 +7,32 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::{Child, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use crossbeam_channel::{Sender, TrySendError};
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, Poller};
+use polling::{Events, Poller};
 
+use crate::background::Waiter;
 use crate::pipe::{InPipe, OutPipe, ReadOutcome, Registered, WriteOutcome};
 use crate::sink::BoxSink;
+use crate::watcher::{Sendable, Watcher};
 use crate::{
-    sys, ChildId, Error, InputReport, Job, OutputReport, Report, Result, Resumer, Stream,
-    StreamContext, StreamEnd,
+    sys, ChildId, Error, Event, Flow, InputReport, Job, OutputReport, Report, Result, Resumer,
+    Stream, StreamContext, StreamEnd,
 };
+
+/// Where a child's report goes.
+pub(crate) enum ReportTo {
+    /// Out of [`Reactor::run`] or [`Reactor::turn`].
+    Caller,
+    /// Into an events channel, as [`Event::Exited`].
+    Events(Sender<Event>),
+    /// To the [`ChildHandle`](crate::ChildHandle) waiting for it.
+    Waiter(Arc<Waiter>),
+}
 
 /// How a [`Reactor`] behaves: linger, buffer and pipe sizes.
 ///
@@ -95,20 +110,29 @@ impl Options {
 }
 
 /// Asks for the reactor's attention from another thread.
-#[derive(Debug)]
 pub(crate) enum Request {
-    /// Resume a paused stream.
+    /// Resume a paused stream (or a sink still flushing).
     Resume {
         child: ChildId,
         slot: usize,
         stream: Stream,
     },
+    /// An events channel that was full has room: send the reports waiting.
+    Outbox,
+    /// Queue a child (from a [`Handle`](crate::Handle)).
+    Spawn(ChildId, Box<Job>),
+    /// Kill a child (from a [`ChildHandle`](crate::ChildHandle)).
+    Kill(ChildId),
+    /// Stop: kill what runs (`true`) or let it finish (`false`).
+    Stop { kill: bool },
 }
 
-/// What the reactor shares with resumers on other threads.
+/// What the reactor shares with resumers and handles on other threads.
 pub(crate) struct Shared {
     pub(crate) poller: Poller,
     requests: Mutex<Vec<Request>>,
+    pub(crate) watcher: Watcher,
+    next_id: AtomicU64,
 }
 
 impl Shared {
@@ -122,7 +146,11 @@ impl Shared {
         }
     }
 
-    fn take_requests(&self) -> Vec<Request> {
+    pub(crate) fn next_id(&self) -> ChildId {
+        ChildId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub(crate) fn take_requests(&self) -> Vec<Request> {
         std::mem::take(&mut *self.requests.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -166,6 +194,9 @@ struct Running {
     stdin_report: Option<InputReport>,
     output_reports: [Option<OutputReport>; 2],
     ended_sinks: [Option<BoxSink>; 2],
+    /// Sinks whose stream ended but that still hold undelivered data.
+    flushing: [Option<BoxSink>; 2],
+    report_to: ReportTo,
     started: Instant,
     exited: Option<Instant>,
     linger: Duration,
@@ -175,11 +206,20 @@ struct Running {
 
 impl Running {
     fn is_done(&self) -> bool {
-        self.status.is_some() && self.stdin.is_none() && self.outputs.iter().all(Option::is_none)
+        self.status.is_some()
+            && self.stdin.is_none()
+            && self.outputs.iter().all(Option::is_none)
+            && self.flushing.iter().all(Option::is_none)
     }
 
     fn end_output(&mut self, index: usize, end: StreamEnd) {
-        if let Some(mut pipe) = self.outputs[index].take() {
+        self.end_output_with(index, end, true);
+    }
+
+    /// Ends an output stream; tells its sink only if `notify` (not after a
+    /// sink panicked).
+    fn end_output_with(&mut self, index: usize, end: StreamEnd, notify: bool) {
+        if let Some(pipe) = self.outputs[index].take() {
             log::debug!(
                 "child {} ({}): {} ended: {end:?} after {} bytes",
                 self.id,
@@ -187,12 +227,32 @@ impl Running {
                 Stream::from_index(index + 1),
                 pipe.bytes
             );
-            pipe.sink.sink().end(&end);
             self.output_reports[index] = Some(OutputReport {
                 bytes: pipe.bytes,
-                end,
+                discarded: pipe.discarded,
+                end: end.clone(),
             });
-            self.ended_sinks[index] = Some(pipe.sink);
+            let mut sink = pipe.sink;
+            if pipe.discarding || !notify {
+                self.ended_sinks[index] = Some(sink);
+                return;
+            }
+            sink.sink().end(&end);
+            if end == StreamEnd::Killed {
+                self.ended_sinks[index] = Some(sink);
+            } else {
+                self.flush(index, sink);
+            }
+        }
+    }
+
+    /// Asks an ended stream's sink to deliver what it still holds; one that
+    /// cannot yet is kept until it is resumed.
+    fn flush(&mut self, index: usize, mut sink: BoxSink) {
+        if sink.sink().flush() == Flow::Pause {
+            self.flushing[index] = Some(sink);
+        } else {
+            self.ended_sinks[index] = Some(sink);
         }
     }
 
@@ -284,8 +344,9 @@ impl Running {
         }
     }
 
-    /// Kills the child, waits for it, and ends its streams as killed.
-    fn kill_and_reap(&mut self) {
+    /// Kills the child, waits for it, and ends its streams as killed,
+    /// telling their sinks if `notify`.
+    fn kill_and_reap(&mut self, notify: bool) {
         self.kill();
         if self.status.is_none() {
             match self.child.wait() {
@@ -294,8 +355,13 @@ impl Running {
             }
         }
         self.end_stdin(StreamEnd::Killed);
-        self.end_output(0, StreamEnd::Killed);
-        self.end_output(1, StreamEnd::Killed);
+        self.end_output_with(0, StreamEnd::Killed, notify);
+        self.end_output_with(1, StreamEnd::Killed, notify);
+        for index in 0..2 {
+            if let Some(sink) = self.flushing[index].take() {
+                self.ended_sinks[index] = Some(sink);
+            }
+        }
         self.exit_watch = None;
     }
 
@@ -357,8 +423,11 @@ pub struct Reactor {
     free_slots: Vec<usize>,
     by_id: HashMap<ChildId, usize>,
     queue: VecDeque<(ChildId, Job)>,
-    next_id: u64,
     buffer: Vec<u8>,
+    /// Reports for events channels that were full.
+    outbox: Vec<(Sender<Event>, Event)>,
+    /// A [`Request::Stop`] arrived: `Some(kill)`.
+    stopping: Option<bool>,
     lingers: BinaryHeap<Reverse<(Instant, ChildId)>>,
     polled_exits: usize,
     exit_poll_interval: Duration,
@@ -391,6 +460,8 @@ impl Reactor {
             shared: Arc::new(Shared {
                 poller,
                 requests: Mutex::new(Vec::new()),
+                watcher: Watcher::default(),
+                next_id: AtomicU64::new(0),
             }),
             options,
             events: Events::new(),
@@ -398,8 +469,9 @@ impl Reactor {
             free_slots: Vec::new(),
             by_id: HashMap::new(),
             queue: VecDeque::new(),
-            next_id: 0,
             buffer: Vec::new(),
+            outbox: Vec::new(),
+            stopping: None,
             lingers: BinaryHeap::new(),
             polled_exits: 0,
             exit_poll_interval: EXIT_POLL_MIN,
@@ -414,15 +486,15 @@ impl Reactor {
     /// be started yields a report whose [`error`](Report::error) is
     /// [`Error::Spawn`], naming the program, and the other children run on.
     pub fn spawn(&mut self, job: Job) -> ChildId {
-        let id = ChildId(self.next_id);
-        self.next_id += 1;
+        let id = self.shared.next_id();
         self.queue.push_back((id, job));
         id
     }
 
-    /// Children queued or running, not yet reported.
+    /// Children queued or running, not yet reported (a report waiting for
+    /// room in a full events channel counts too).
     pub fn len(&self) -> usize {
-        self.queue.len() + self.by_id.len()
+        self.queue.len() + self.by_id.len() + self.outbox.len()
     }
 
     /// True when no child is queued or running.
@@ -468,7 +540,7 @@ impl Reactor {
             Ok(result) => result,
             Err(panic) => {
                 log::debug!("a sink or source panicked: killing every child");
-                self.kill_all();
+                self.kill_all(false);
                 panic::resume_unwind(panic)
             }
         }
@@ -518,15 +590,9 @@ impl Reactor {
         }
         let now = Instant::now();
         for request in self.shared.take_requests() {
-            match request {
-                Request::Resume {
-                    child,
-                    slot,
-                    stream,
-                } => self.resume_stream(slot, child, stream, now),
-            }
+            self.serve(request, now);
         }
-        let events: Vec<Event> = self.events.iter().collect();
+        let events: Vec<polling::Event> = self.events.iter().collect();
         for event in events {
             self.dispatch(event, now);
         }
@@ -537,10 +603,112 @@ impl Reactor {
         Ok(std::mem::take(&mut self.finished))
     }
 
+    fn serve(&mut self, request: Request, now: Instant) {
+        match request {
+            Request::Resume {
+                child,
+                slot,
+                stream,
+            } => self.resume_stream(slot, child, stream, now),
+            Request::Outbox => self.send_outbox(),
+            Request::Spawn(id, job) => self.queue.push_back((id, *job)),
+            Request::Kill(id) => self.cancel(id),
+            Request::Stop { kill } => {
+                self.stopping = Some(kill || self.stopping == Some(true));
+                if kill {
+                    self.kill_all(true);
+                }
+            }
+        }
+    }
+
+    /// Kills a running child, or drops a queued one with a report that
+    /// says it was cancelled.
+    fn cancel(&mut self, id: ChildId) {
+        if let Some(position) = self.queue.iter().position(|(queued, _)| *queued == id) {
+            if let Some((id, job)) = self.queue.remove(position) {
+                self.report_cancelled(id, job);
+            }
+        } else if let Err(err) = self.kill(id) {
+            log::debug!("kill {id}: {err}");
+        }
+    }
+
+    fn report_cancelled(&mut self, id: ChildId, job: Job) {
+        let program = job.program();
+        let now = Instant::now();
+        let report = Report {
+            id,
+            error: Some(Error::Cancelled {
+                child: id,
+                program: program.clone(),
+            }),
+            program,
+            pid: None,
+            status: None,
+            stdin: None,
+            outputs: [None, None],
+            sinks: job.sinks,
+            started: now,
+            exited: None,
+            finished: now,
+        };
+        let report_to = report_destination(job.report_to, job.waiter);
+        self.deliver(report_to, report);
+    }
+
+    /// Hands a report to where it goes.
+    fn deliver(&mut self, report_to: ReportTo, report: Report) {
+        match report_to {
+            ReportTo::Caller => self.finished.push(report),
+            ReportTo::Waiter(waiter) => waiter.set(Ok(report)),
+            ReportTo::Events(sender) => self.send_event(sender, Event::Exited(Box::new(report))),
+        }
+    }
+
+    fn send_event(&mut self, sender: Sender<Event>, event: Event) {
+        match sender.try_send(event) {
+            Ok(()) => {}
+            Err(TrySendError::Full(event)) => {
+                let shared = Arc::downgrade(&self.shared);
+                self.shared.watcher.watch(Box::new(Sendable {
+                    sender: sender.clone(),
+                    wake: move || {
+                        if let Some(shared) = shared.upgrade() {
+                            shared.request(Request::Outbox);
+                        }
+                    },
+                }));
+                self.outbox.push((sender, event));
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                log::debug!("events channel gone: a report was dropped");
+            }
+        }
+    }
+
+    fn send_outbox(&mut self) {
+        for (sender, event) in std::mem::take(&mut self.outbox) {
+            self.send_event(sender, event);
+        }
+    }
+
+    /// `Some(kill)` once a [`Request::Stop`] arrived.
+    pub(crate) fn stopping(&self) -> Option<bool> {
+        self.stopping
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// How long the next wait may block.
     fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
         // More to start, reports to hand out, or nothing that could wake us.
-        if !self.queue.is_empty() || !self.finished.is_empty() || self.by_id.is_empty() {
+        if !self.queue.is_empty()
+            || !self.finished.is_empty()
+            || (self.by_id.is_empty() && self.outbox.is_empty())
+        {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
@@ -575,7 +743,10 @@ impl Reactor {
             stdin,
             sinks,
             linger,
+            report_to,
+            waiter,
         } = job;
+        let report_to = report_destination(report_to, waiter);
         let program = command.get_program().to_string_lossy().into_owned();
         if stdin.is_some() {
             command.stdin(Stdio::piped());
@@ -597,7 +768,7 @@ impl Reactor {
             Err(err) => {
                 log::debug!("child {id}: cannot start {program}: {err}");
                 let error = spawn_error(&program, err);
-                self.finished.push(Report {
+                let report = Report {
                     id,
                     program,
                     pid: None,
@@ -609,7 +780,8 @@ impl Reactor {
                     exited: None,
                     finished: Instant::now(),
                     error: Some(error),
-                });
+                };
+                self.deliver(report_to, report);
                 return;
             }
         };
@@ -634,6 +806,8 @@ impl Reactor {
             stdin_report: None,
             output_reports: [None, None],
             ended_sinks: [None, None],
+            flushing: [None, None],
+            report_to,
             started,
             exited: None,
             linger: linger.unwrap_or(self.options.linger),
@@ -642,9 +816,10 @@ impl Reactor {
         };
         if let Err(err) = self.wire(&mut running, slot, pipes, stdin, sinks) {
             running.error = Some(spawn_error(&running.program, err));
-            running.kill_and_reap();
+            running.kill_and_reap(true);
             self.free_slots.push(slot);
-            self.finished.push(running.into_report(Instant::now()));
+            let report_to = std::mem::replace(&mut running.report_to, ReportTo::Caller);
+            self.deliver(report_to, running.into_report(Instant::now()));
             return;
         }
         if running.exit_watch.is_none() {
@@ -713,7 +888,7 @@ impl Reactor {
         Ok(())
     }
 
-    fn dispatch(&mut self, event: Event, now: Instant) {
+    fn dispatch(&mut self, event: polling::Event, now: Instant) {
         let slot = event.key >> 2;
         let kind = event.key & 3;
         let Some(running) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
@@ -781,11 +956,12 @@ impl Reactor {
     }
 
     fn finish(&mut self, slot: usize, now: Instant) {
-        if let Some(running) = self.slots[slot].take() {
+        if let Some(mut running) = self.slots[slot].take() {
             self.by_id.remove(&running.id);
             self.free_slots.push(slot);
             log::debug!("child {} ({}) done", running.id, running.program);
-            self.finished.push(running.into_report(now));
+            let report_to = std::mem::replace(&mut running.report_to, ReportTo::Caller);
+            self.deliver(report_to, running.into_report(now));
         }
     }
 
@@ -806,14 +982,22 @@ impl Reactor {
             },
             Stream::Stdout | Stream::Stderr => {
                 let index = stream.index() - 1;
+                if let Some(sink) = running.flushing[index].take() {
+                    running.flush(index, sink);
+                }
                 match running.outputs[index].as_mut().filter(|pipe| pipe.paused) {
                     Some(pipe) => match pipe.sink.sink().resume() {
-                        crate::Flow::Continue => {
+                        Flow::Continue => {
                             pipe.paused = false;
                             pipe.arm()
                         }
-                        crate::Flow::Pause => Ok(()),
-                        crate::Flow::Close => {
+                        Flow::Discard => {
+                            pipe.paused = false;
+                            pipe.discarding = true;
+                            pipe.arm()
+                        }
+                        Flow::Pause => Ok(()),
+                        Flow::Close => {
                             running.end_output(index, StreamEnd::Closed);
                             Ok(())
                         }
@@ -885,26 +1069,47 @@ impl Reactor {
         }
     }
 
-    /// Kills and reaps every child, drops the queue.
-    fn kill_all(&mut self) {
-        self.queue.clear();
+    /// Kills and reaps every child and reports it (its streams ended as
+    /// [`StreamEnd::Killed`], told to the sinks if `notify`); reports the
+    /// queued ones as cancelled.
+    pub(crate) fn kill_all(&mut self, notify: bool) {
+        while let Some((id, job)) = self.queue.pop_front() {
+            self.report_cancelled(id, job);
+        }
+        let now = Instant::now();
         for slot in 0..self.slots.len() {
-            if let Some(mut running) = self.slots[slot].take() {
+            if let Some(running) = self.slots[slot].as_mut() {
                 log::debug!("killing child {} ({})", running.id, running.program);
-                running.kill_and_reap();
+                running.kill_and_reap(notify);
+                self.finish(slot, now);
             }
         }
-        self.slots.clear();
-        self.free_slots.clear();
-        self.by_id.clear();
         self.lingers.clear();
         self.polled_exits = 0;
     }
 }
 
+/// Where a job's report goes: its events channel, else its waiter, else
+/// the caller.
+fn report_destination(events: Option<Sender<Event>>, waiter: Option<Arc<Waiter>>) -> ReportTo {
+    match (events, waiter) {
+        (Some(events), waiter) => {
+            if let Some(waiter) = waiter {
+                waiter.set(Err(Error::ReportSent {
+                    child: waiter.child(),
+                }));
+            }
+            ReportTo::Events(events)
+        }
+        (None, Some(waiter)) => ReportTo::Waiter(waiter),
+        (None, None) => ReportTo::Caller,
+    }
+}
+
 impl Drop for Reactor {
     fn drop(&mut self) {
-        self.kill_all();
+        self.kill_all(!std::thread::panicking());
+        self.shared.watcher.stop();
     }
 }
 

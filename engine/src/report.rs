@@ -11,13 +11,21 @@ use crate::{ChildId, Error, Sink, Stream, StreamEnd};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputReport {
     pub(crate) bytes: u64,
+    pub(crate) discarded: u64,
     pub(crate) end: StreamEnd,
 }
 
 impl OutputReport {
-    /// Bytes read from the pipe and handed to the sink.
+    /// Bytes read from the pipe (handed to the sink, or discarded).
     pub fn bytes(&self) -> u64 {
         self.bytes
+    }
+
+    /// Of those, the bytes thrown away after the sink returned
+    /// [`Flow::Discard`](crate::Flow::Discard) (for a channel sink: after
+    /// its consumers went away), the chunk it returned that for included.
+    pub fn discarded(&self) -> u64 {
+        self.discarded
     }
 
     /// Why the stream ended.

@@ -5,6 +5,10 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::reactor::Request;
+use crate::watcher::{Receivable, Sendable};
 use crate::{ChildId, Stream};
 
 /// What a [`Sink`] wants after taking a chunk.
@@ -22,6 +26,11 @@ pub enum Flow {
     /// the pipe, so the child's next write fails (`EPIPE`, or death by
     /// `SIGPIPE` unless it ignores that signal).
     Close,
+    /// Keep reading this stream, so the child never blocks on it, but
+    /// throw the rest away without calling the sink again (not even for
+    /// [`Sink::end`]). The bytes of the chunk just handed over and all later ones are counted in
+    /// [`OutputReport::discarded`](crate::OutputReport::discarded).
+    Discard,
 }
 
 /// Why a stream ended, as told to [`Sink::end`] and recorded in the
@@ -138,6 +147,37 @@ pub trait Sink {
     fn end(&mut self, end: &StreamEnd) {
         let _ = end;
     }
+
+    /// Called after [`end`](Sink::end), and again after each resume, until
+    /// it returns anything but [`Flow::Pause`]: a sink that still holds
+    /// bytes it could not deliver (a full channel) returns
+    /// [`Flow::Pause`] and uses its [`Resumer`] when it can go on. The
+    /// child is reported once every sink has flushed. Default:
+    /// [`Flow::Continue`].
+    fn flush(&mut self) -> Flow {
+        Flow::Continue
+    }
+}
+
+/// Anything that can become a [`Sink`]: every sink, and a
+/// `crossbeam_channel::Sender` of [`Chunk`](crate::Chunk)s.
+///
+/// [`Job::stdout`](crate::Job::stdout) and
+/// [`Job::stderr`](crate::Job::stderr) take any `IntoSink`.
+pub trait IntoSink {
+    /// The sink this becomes.
+    type Sink: Sink + Send + 'static;
+
+    /// Makes the sink.
+    fn into_sink(self) -> Self::Sink;
+}
+
+impl<S: Sink + Send + 'static> IntoSink for S {
+    type Sink = S;
+
+    fn into_sink(self) -> S {
+        self
+    }
 }
 
 impl<F> Sink for F
@@ -228,11 +268,50 @@ pub struct Resumer {
 impl Resumer {
     /// Wakes the reactor and has it resume the stream.
     pub fn resume(&self) {
-        self.shared.request(crate::reactor::Request::Resume {
+        self.shared.request(self.request());
+    }
+
+    /// Resumes the stream as soon as `sender` has room for a message (or
+    /// its receivers are all gone). The wait happens on a helper thread of
+    /// the reactor, blocked until then: no polling, no busy loop.
+    pub fn resume_when_sendable<T: Send + 'static>(&self, sender: &Sender<T>) {
+        let wake = self.waker();
+        self.shared.watcher.watch(Box::new(Sendable {
+            sender: sender.clone(),
+            wake,
+        }));
+    }
+
+    /// Resumes the stream as soon as `receiver` has a message (or its
+    /// senders are all gone), as [`resume_when_sendable`] does for room.
+    ///
+    /// [`resume_when_sendable`]: Resumer::resume_when_sendable
+    pub fn resume_when_receivable<T: Send + 'static>(&self, receiver: &Receiver<T>) {
+        let wake = self.waker();
+        self.shared.watcher.watch(Box::new(Receivable {
+            receiver: receiver.clone(),
+            wake,
+        }));
+    }
+
+    fn request(&self) -> Request {
+        Request::Resume {
             child: self.child,
             slot: self.slot,
             stream: self.stream,
-        });
+        }
+    }
+
+    /// A wake-up for the watcher thread: it must not keep the reactor's
+    /// shared state alive, or the thread would never be told to stop.
+    fn waker(&self) -> impl FnOnce() + Send + 'static {
+        let shared = Arc::downgrade(&self.shared);
+        let request = self.request();
+        move || {
+            if let Some(shared) = shared.upgrade() {
+                shared.request(request);
+            }
+        }
     }
 
     /// The child whose stream this resumes.

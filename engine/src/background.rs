@@ -1,0 +1,309 @@
+//! A reactor on a thread of its own, driven through cloneable handles.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use crate::reactor::{Request, Shared};
+use crate::{ChildId, Error, Job, Options, Reactor, Report, Result};
+
+/// Where one child's report is left for its [`ChildHandle`].
+pub(crate) struct Waiter {
+    child: ChildId,
+    slot: Mutex<Option<Result<Report>>>,
+    ready: Condvar,
+}
+
+impl Waiter {
+    fn new(child: ChildId) -> Waiter {
+        Waiter {
+            child,
+            slot: Mutex::new(None),
+            ready: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn child(&self) -> ChildId {
+        self.child
+    }
+
+    /// Leaves the outcome (the first one only) and wakes the waiting thread.
+    pub(crate) fn set(&self, outcome: Result<Report>) {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(outcome);
+            self.ready.notify_all();
+        }
+    }
+
+    /// Takes the outcome, waiting until `deadline` (`None`: for ever).
+    fn take(&self, deadline: Option<Instant>) -> Option<Result<Report>> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(outcome) = slot.take() {
+                return Some(outcome);
+            }
+            slot = match deadline {
+                None => self
+                    .ready
+                    .wait(slot)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.checked_duration_since(Instant::now())?;
+                    self.ready
+                        .wait_timeout(slot, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+    }
+}
+
+/// What every clone of a [`Handle`] shares; dropping the last one stops
+/// the thread.
+struct Inner {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    thread_id: ThreadId,
+    /// Waiters of children not yet reported, failed if the thread dies.
+    alive: Arc<Mutex<bool>>,
+}
+
+impl Inner {
+    fn stop(&self, kill: bool) {
+        self.shared.request(Request::Stop { kill });
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // A handle dropped inside a sink, on the reactor's own thread, must
+        // not wait for that thread.
+        if let Some(thread) = thread.filter(|_| thread::current().id() != self.thread_id) {
+            if thread.join().is_err() {
+                log::debug!("the reactor thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop(true);
+    }
+}
+
+/// A reactor running on a thread of its own: spawn children from any
+/// thread, wait for them or kill them from any other.
+///
+/// Cheap to clone, `Send` and `Sync`. Wake-ups go through the poller's
+/// notify: the thread sleeps until there is work.
+///
+/// When the last clone is dropped (or [`shutdown`](Handle::shutdown) is
+/// called), the children still running are killed with `SIGKILL` and
+/// reaped, their [`ChildHandle`]s get reports whose streams ended
+/// [`StreamEnd::Killed`](crate::StreamEnd::Killed), children not yet
+/// started are reported [`Error::Cancelled`], and the thread ends. To let
+/// them finish instead, call [`finish`](Handle::finish).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Discard, Handle, Job};
+/// use std::process::Command;
+///
+/// let handle = Handle::start()?;
+/// let workers: Vec<_> = (0..4)
+///     .map(|i| {
+///         let handle = handle.clone();
+///         std::thread::spawn(move || {
+///             let mut echo = Command::new("echo");
+///             echo.arg(i.to_string());
+///             handle.spawn(Job::new(echo).stdout(Discard)).wait()
+///         })
+///     })
+///     .collect();
+/// for worker in workers {
+///     let report = worker.join().unwrap()?;
+///     assert!(report.success());
+/// }
+/// handle.shutdown();
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    inner: Arc<Inner>,
+}
+
+impl Handle {
+    /// Starts a reactor with the default [`Options`] on a new thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if the poller or the thread cannot be created.
+    pub fn start() -> Result<Handle> {
+        Handle::with_options(Options::default())
+    }
+
+    /// Starts a reactor with these options on a new thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reactor`] if the poller or the thread cannot be created.
+    pub fn with_options(options: Options) -> Result<Handle> {
+        let reactor = Reactor::with_options(options)?;
+        let shared = Arc::clone(reactor.shared());
+        let alive = Arc::new(Mutex::new(true));
+        let thread_alive = Arc::clone(&alive);
+        let thread = thread::Builder::new()
+            .name("procpump-reactor".into())
+            .spawn(move || drive(reactor, thread_alive))
+            .map_err(Error::Reactor)?;
+        Ok(Handle {
+            inner: Arc::new(Inner {
+                shared,
+                thread_id: thread.thread().id(),
+                thread: Mutex::new(Some(thread)),
+                alive,
+            }),
+        })
+    }
+
+    /// Queues a child on the reactor thread and returns its handle at
+    /// once. If the child cannot start, its report says why.
+    pub fn spawn(&self, mut job: Job) -> ChildHandle {
+        let id = self.inner.shared.next_id();
+        let waiter = Arc::new(Waiter::new(id));
+        job.waiter = Some(Arc::clone(&waiter));
+        {
+            let alive = self
+                .inner
+                .alive
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if *alive {
+                self.inner.shared.request(Request::Spawn(id, Box::new(job)));
+            } else {
+                waiter.set(Err(Error::Stopped { child: id }));
+            }
+        }
+        ChildHandle {
+            id,
+            waiter,
+            shared: Arc::clone(&self.inner.shared),
+        }
+    }
+
+    /// Stops the reactor thread: kills and reaps every child still running
+    /// (their handles get their reports), and waits for the thread to end.
+    /// Other clones of this handle can no longer spawn (their children are
+    /// reported [`Error::Stopped`]).
+    pub fn shutdown(self) {
+        self.inner.stop(true);
+    }
+
+    /// Lets every child queued or running finish, then stops the thread
+    /// and waits for it. Children spawned meanwhile from other clones are
+    /// run too.
+    pub fn finish(self) {
+        self.inner.stop(false);
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+/// The reactor thread: turns until told to stop, then fails the waiters of
+/// whatever could not be reported.
+fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| loop {
+        match reactor.stopping() {
+            Some(true) => break,
+            Some(false) if reactor.is_empty() => break,
+            _ => {}
+        }
+        match reactor.turn(None) {
+            // Reports of this reactor's children go to their waiters; a
+            // report here is only possible for jobs without one.
+            Ok(reports) => drop(reports),
+            Err(err) => {
+                log::error!("the reactor thread stops: {err}");
+                break;
+            }
+        }
+    }));
+    *alive.lock().unwrap_or_else(PoisonError::into_inner) = false;
+    // Jobs that arrived after the last turn.
+    for request in reactor.shared().take_requests() {
+        if let Request::Spawn(id, job) = request {
+            if let Some(waiter) = &job.waiter {
+                waiter.set(Err(Error::Stopped { child: id }));
+            }
+        }
+    }
+    reactor.kill_all(outcome.is_ok());
+    if let Err(panic) = outcome {
+        panic::resume_unwind(panic);
+    }
+}
+
+/// One child of a background reactor: wait for its report, or kill it.
+///
+/// `Send` and `Sync`: it can be moved to, or shared with, any thread.
+pub struct ChildHandle {
+    id: ChildId,
+    waiter: Arc<Waiter>,
+    shared: Arc<Shared>,
+}
+
+impl ChildHandle {
+    /// The child.
+    pub fn id(&self) -> ChildId {
+        self.id
+    }
+
+    /// Blocks until the child is reported, and returns its report.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Stopped`] if the reactor stopped before it could report
+    /// the child; [`Error::ReportSent`] if the job was in events mode (the
+    /// report went to the channel). A child that could not start comes
+    /// back as a report whose [`error`](Report::error) says why.
+    pub fn wait(self) -> Result<Report> {
+        self.waiter
+            .take(None)
+            .unwrap_or(Err(Error::Stopped { child: self.id }))
+    }
+
+    /// Waits at most `timeout`; `None` if the child is still running then.
+    /// Once it has returned a report, later calls return `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](ChildHandle::wait).
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<Report>> {
+        self.waiter.take(Some(Instant::now() + timeout))
+    }
+
+    /// Asks the reactor to kill the child (`SIGKILL`), or, if it has not
+    /// started yet, to drop it (it is then reported [`Error::Cancelled`]).
+    /// The report follows as usual.
+    pub fn kill(&self) {
+        self.shared.request(Request::Kill(self.id));
+    }
+}
+
+impl fmt::Debug for ChildHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildHandle").field("id", &self.id).finish()
+    }
+}

@@ -1,0 +1,436 @@
+//! Channels for consumer threads: chunks out, events out, bytes in.
+//!
+//! All three are bounded `crossbeam_channel`s, and all three push back: a
+//! full chunk channel pauses the one pipe that feeds it (the child blocks
+//! in `write`), an empty stdin channel leaves the child waiting on its
+//! stdin, and either resumes as soon as the other side moves, woken by the
+//! reactor's watcher thread rather than a polling tick.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::ops::Deref;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::{ChildId, Fill, Flow, Input, IntoSink, Report, Resumer, Sink, Source, Stream};
+use crate::{StreamContext, StreamEnd};
+
+/// A chunk of one child's output, owned, for a consumer thread.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Chunk {
+    child: ChildId,
+    stream: Stream,
+    bytes: Vec<u8>,
+}
+
+impl Chunk {
+    /// The child that wrote it.
+    pub fn child(&self) -> ChildId {
+        self.child
+    }
+
+    /// The stream it was read from.
+    pub fn stream(&self) -> Stream {
+        self.stream
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl Deref for Chunk {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for Chunk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chunk")
+            .field("child", &self.child)
+            .field("stream", &self.stream)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// What goes through an events channel ([`Job::events`](crate::Job::events)),
+/// in the order it happened. For each child: its output chunks, one `End`
+/// per stream after that stream's last chunk, then exactly one `Exited`,
+/// last.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// A chunk of output.
+    Output(Chunk),
+    /// A stream ended.
+    End {
+        /// The child.
+        child: ChildId,
+        /// The stream.
+        stream: Stream,
+        /// Why it ended.
+        end: StreamEnd,
+    },
+    /// The child exited and all its streams ended: its report.
+    Exited(Box<Report>),
+}
+
+/// What a [`ChannelSink`] does when every receiver of its channel is gone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnDisconnect {
+    /// Keep reading the pipe and throw the bytes away, so the child runs
+    /// on undisturbed ([`Flow::Discard`]; the report counts them as
+    /// discarded). The default: a consumer that goes away never changes
+    /// what the child does, and nothing hangs.
+    #[default]
+    Discard,
+    /// Close the pipe ([`Flow::Close`]): the child's next write fails with
+    /// `EPIPE` (or `SIGPIPE` kills it), which stops a child whose output
+    /// nobody wants.
+    Close,
+}
+
+/// Sends into a bounded channel without ever blocking: what does not fit
+/// waits here, and the stream pauses until the channel has room.
+struct Outlet<T> {
+    sender: Option<Sender<T>>,
+    pending: VecDeque<T>,
+    resumer: Option<Resumer>,
+}
+
+enum Delivery {
+    Sent,
+    Full,
+    Disconnected,
+}
+
+impl<T: Send + 'static> Outlet<T> {
+    fn new(sender: Sender<T>) -> Outlet<T> {
+        Outlet {
+            sender: Some(sender),
+            pending: VecDeque::new(),
+            resumer: None,
+        }
+    }
+
+    /// Queues `item` and sends what it can.
+    fn push(&mut self, item: T) -> Delivery {
+        self.pending.push_back(item);
+        self.deliver()
+    }
+
+    /// Sends what is pending, in order; when the channel is full, asks to be
+    /// resumed once it has room.
+    fn deliver(&mut self) -> Delivery {
+        let Some(sender) = &self.sender else {
+            self.pending.clear();
+            return Delivery::Disconnected;
+        };
+        while let Some(item) = self.pending.pop_front() {
+            match sender.try_send(item) {
+                Ok(()) => {}
+                Err(TrySendError::Full(item)) => {
+                    self.pending.push_front(item);
+                    if let Some(resumer) = &self.resumer {
+                        resumer.resume_when_sendable(sender);
+                    }
+                    return Delivery::Full;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.pending.clear();
+                    self.sender = None;
+                    return Delivery::Disconnected;
+                }
+            }
+        }
+        Delivery::Sent
+    }
+
+    /// Lets the receivers see the end of the channel, once nothing is
+    /// pending.
+    fn close_if_flushed(&mut self) {
+        if self.pending.is_empty() {
+            self.sender = None;
+        }
+    }
+}
+
+/// The sink a `Sender<Chunk>` becomes: each chunk of output is copied into
+/// a [`Chunk`] and sent.
+///
+/// When the channel is full the chunk in hand is kept, the stream pauses
+/// (only this pipe: the child blocks in `write`, the others flow on), and
+/// it resumes as soon as a consumer takes a chunk. When every receiver is
+/// gone, [`OnDisconnect`] says what happens. The sender is dropped when the
+/// stream ends, so consumers see the channel close once every sender of it
+/// is gone.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Job, Reactor};
+/// use std::process::Command;
+///
+/// let (chunks, receiver) = crossbeam_channel::bounded::<procpump::Chunk>(4);
+/// let consumer = std::thread::spawn(move || {
+///     receiver.iter().map(|chunk| chunk.len()).sum::<usize>()
+/// });
+/// let mut reactor = Reactor::new()?;
+/// let mut seq = Command::new("seq");
+/// seq.arg("100000");
+/// reactor.spawn(Job::new(seq).stdout(chunks));
+/// let reports = reactor.run()?;
+/// assert_eq!(consumer.join().unwrap() as u64, reports[0].stdout().unwrap().bytes());
+/// # Ok(())
+/// # }
+/// ```
+pub struct ChannelSink {
+    outlet: Outlet<Chunk>,
+    on_disconnect: OnDisconnect,
+    child: ChildId,
+    stream: Stream,
+}
+
+impl ChannelSink {
+    /// A sink that sends into `sender`, with the default [`OnDisconnect`].
+    pub fn new(sender: Sender<Chunk>) -> ChannelSink {
+        ChannelSink {
+            outlet: Outlet::new(sender),
+            on_disconnect: OnDisconnect::default(),
+            child: ChildId(0),
+            stream: Stream::Stdout,
+        }
+    }
+
+    /// What to do when every receiver is gone.
+    pub fn on_disconnect(mut self, policy: OnDisconnect) -> ChannelSink {
+        self.on_disconnect = policy;
+        self
+    }
+
+    fn flow(&self, delivery: Delivery) -> Flow {
+        match delivery {
+            Delivery::Sent => Flow::Continue,
+            Delivery::Full => Flow::Pause,
+            Delivery::Disconnected => match self.on_disconnect {
+                OnDisconnect::Discard => Flow::Discard,
+                OnDisconnect::Close => Flow::Close,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for ChannelSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelSink")
+            .field("child", &self.child)
+            .field("stream", &self.stream)
+            .field("on_disconnect", &self.on_disconnect)
+            .field("pending", &self.outlet.pending.len())
+            .finish()
+    }
+}
+
+impl Sink for ChannelSink {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.child = context.child();
+        self.stream = context.stream();
+        self.outlet.resumer = Some(context.resumer());
+    }
+
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        let chunk = Chunk {
+            child: self.child,
+            stream: self.stream,
+            bytes: chunk.to_vec(),
+        };
+        let delivery = self.outlet.push(chunk);
+        self.flow(delivery)
+    }
+
+    fn resume(&mut self) -> Flow {
+        let delivery = self.outlet.deliver();
+        self.flow(delivery)
+    }
+
+    fn end(&mut self, _end: &StreamEnd) {
+        self.outlet.close_if_flushed();
+    }
+
+    fn flush(&mut self) -> Flow {
+        let flow = match self.outlet.deliver() {
+            Delivery::Full => Flow::Pause,
+            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
+        };
+        self.outlet.close_if_flushed();
+        flow
+    }
+}
+
+impl IntoSink for Sender<Chunk> {
+    type Sink = ChannelSink;
+
+    fn into_sink(self) -> ChannelSink {
+        ChannelSink::new(self)
+    }
+}
+
+/// The sink of events mode: chunks and stream ends as [`Event`]s.
+pub(crate) struct EventSink {
+    outlet: Outlet<Event>,
+    child: ChildId,
+    stream: Stream,
+}
+
+impl EventSink {
+    pub(crate) fn new(sender: Sender<Event>) -> EventSink {
+        EventSink {
+            outlet: Outlet::new(sender),
+            child: ChildId(0),
+            stream: Stream::Stdout,
+        }
+    }
+}
+
+fn event_flow(delivery: Delivery) -> Flow {
+    match delivery {
+        Delivery::Sent => Flow::Continue,
+        Delivery::Full => Flow::Pause,
+        Delivery::Disconnected => Flow::Discard,
+    }
+}
+
+impl Sink for EventSink {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.child = context.child();
+        self.stream = context.stream();
+        self.outlet.resumer = Some(context.resumer());
+    }
+
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        let chunk = Chunk {
+            child: self.child,
+            stream: self.stream,
+            bytes: chunk.to_vec(),
+        };
+        event_flow(self.outlet.push(Event::Output(chunk)))
+    }
+
+    fn resume(&mut self) -> Flow {
+        event_flow(self.outlet.deliver())
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        self.outlet.pending.push_back(Event::End {
+            child: self.child,
+            stream: self.stream,
+            end: end.clone(),
+        });
+    }
+
+    fn flush(&mut self) -> Flow {
+        let flow = match self.outlet.deliver() {
+            Delivery::Full => Flow::Pause,
+            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
+        };
+        self.outlet.close_if_flushed();
+        flow
+    }
+}
+
+/// The source a `Receiver<Vec<u8>>` becomes: the child's stdin is what
+/// producer threads send, until every sender is dropped.
+struct ChannelSource {
+    receiver: Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    offset: usize,
+    resumer: Option<Resumer>,
+}
+
+impl Source for ChannelSource {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.resumer = Some(context.resumer());
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
+        while self.offset == self.current.len() {
+            match self.receiver.try_recv() {
+                Ok(bytes) => {
+                    self.current = bytes;
+                    self.offset = 0;
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => {
+                    if let Some(resumer) = &self.resumer {
+                        resumer.resume_when_receivable(&self.receiver);
+                    }
+                    return Ok(Fill::Pending);
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return Ok(Fill::End),
+            }
+        }
+        let rest = &self.current[self.offset..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.offset += n;
+        Ok(Fill::Data(n))
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        Some((self.current.len() - self.offset) as u64)
+    }
+}
+
+impl Input {
+    /// The child's stdin is what producer threads send into the channel
+    /// of `receiver`, until every sender is dropped. A bounded channel
+    /// pushes back: when the child reads slowly, the channel fills and the
+    /// producers block in `send`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Input, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let (sender, receiver) = crossbeam_channel::bounded(2);
+    /// let producer = std::thread::spawn(move || {
+    ///     for _ in 0..100 {
+    ///         sender.send(vec![b'x'; 1000]).unwrap();
+    ///     }
+    /// });
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("cat")).stdin(Input::channel(receiver)).stdout(Discard));
+    /// let reports = reactor.run()?;
+    /// producer.join().unwrap();
+    /// assert_eq!(reports[0].stdout().unwrap().bytes(), 100_000);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn channel(receiver: Receiver<Vec<u8>>) -> Input {
+        Input::source(ChannelSource {
+            receiver,
+            current: Vec::new(),
+            offset: 0,
+            resumer: None,
+        })
+    }
+}
+
+impl From<Receiver<Vec<u8>>> for Input {
+    fn from(receiver: Receiver<Vec<u8>>) -> Input {
+        Input::channel(receiver)
+    }
+}

@@ -156,7 +156,8 @@ impl Handle {
     ///
     /// [`Error::Reactor`] if the poller or the thread cannot be created.
     pub fn with_options(options: Options) -> Result<Handle> {
-        let reactor = Reactor::with_options(options)?;
+        let mut reactor = Reactor::with_options(options)?;
+        reactor.wait_when_idle();
         let shared = Arc::clone(reactor.shared());
         let alive = Arc::new(Mutex::new(true));
         let thread_alive = Arc::clone(&alive);

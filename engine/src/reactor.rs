@@ -201,6 +201,8 @@ struct Running {
     exited: Option<Instant>,
     linger: Duration,
     linger_deadline: Option<Instant>,
+    /// The deadline last pushed on the reactor's linger heap.
+    linger_queued: Option<Instant>,
     error: Option<Error>,
 }
 
@@ -419,6 +421,8 @@ pub struct Reactor {
     shared: Arc<Shared>,
     options: Options,
     events: Events,
+    /// The events of one wait, copied out so they can be served with `&mut self`.
+    ready: Vec<polling::Event>,
     slots: Vec<Option<Running>>,
     free_slots: Vec<usize>,
     by_id: HashMap<ChildId, usize>,
@@ -428,6 +432,9 @@ pub struct Reactor {
     outbox: Vec<(Sender<Event>, Event)>,
     /// A [`Request::Stop`] arrived: `Some(kill)`.
     stopping: Option<bool>,
+    /// With nothing to do, a turn waits for requests (a background
+    /// reactor) rather than returning at once.
+    wait_when_idle: bool,
     lingers: BinaryHeap<Reverse<(Instant, ChildId)>>,
     polled_exits: usize,
     exit_poll_interval: Duration,
@@ -465,6 +472,7 @@ impl Reactor {
             }),
             options,
             events: Events::new(),
+            ready: Vec::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
             by_id: HashMap::new(),
@@ -472,6 +480,7 @@ impl Reactor {
             buffer: Vec::new(),
             outbox: Vec::new(),
             stopping: None,
+            wait_when_idle: false,
             lingers: BinaryHeap::new(),
             polled_exits: 0,
             exit_poll_interval: EXIT_POLL_MIN,
@@ -526,7 +535,8 @@ impl Reactor {
     /// One bounded step: starts queued children (for at most a couple of
     /// milliseconds), waits for readiness up to `timeout` (`None`: until
     /// something happens), serves what is ready, and returns the reports of
-    /// the children that finished meanwhile.
+    /// the children that finished meanwhile. With no child queued or
+    /// running it returns at once.
     ///
     /// # Errors
     ///
@@ -592,10 +602,12 @@ impl Reactor {
         for request in self.shared.take_requests() {
             self.serve(request, now);
         }
-        let events: Vec<polling::Event> = self.events.iter().collect();
-        for event in events {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.extend(self.events.iter());
+        for event in ready.drain(..) {
             self.dispatch(event, now);
         }
+        self.ready = ready;
         self.expire_lingers(now);
         if self.polled_exits > 0 {
             self.poll_exits(now);
@@ -702,13 +714,16 @@ impl Reactor {
         &self.shared
     }
 
+    /// Makes idle turns wait for requests instead of returning at once.
+    pub(crate) fn wait_when_idle(&mut self) {
+        self.wait_when_idle = true;
+    }
+
     /// How long the next wait may block.
     fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
         // More to start, reports to hand out, or nothing that could wake us.
-        if !self.queue.is_empty()
-            || !self.finished.is_empty()
-            || (self.by_id.is_empty() && self.outbox.is_empty())
-        {
+        let idle = self.by_id.is_empty() && self.outbox.is_empty();
+        if !self.queue.is_empty() || !self.finished.is_empty() || (idle && !self.wait_when_idle) {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
@@ -812,6 +827,7 @@ impl Reactor {
             exited: None,
             linger: linger.unwrap_or(self.options.linger),
             linger_deadline: None,
+            linger_queued: None,
             error: None,
         };
         if let Err(err) = self.wire(&mut running, slot, pipes, stdin, sinks) {
@@ -949,7 +965,8 @@ impl Reactor {
         if running.is_done() {
             self.finish(slot, now);
         } else if let Some(deadline) = running.linger_deadline {
-            if deadline >= now {
+            if deadline >= now && running.linger_queued != Some(deadline) {
+                running.linger_queued = Some(deadline);
                 self.lingers.push(Reverse((deadline, running.id)));
             }
         }

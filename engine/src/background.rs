@@ -301,6 +301,12 @@ impl ChildHandle {
     pub fn kill(&self) {
         self.shared.request(Request::Kill(self.id));
     }
+
+    /// Asks the reactor to send `signal` to the child (its whole group if
+    /// it was started with [`Job::process_group`]).
+    pub fn signal(&self, signal: crate::Signal) {
+        self.shared.request(Request::Signal(self.id, signal));
+    }
 }
 
 impl fmt::Debug for ChildHandle {

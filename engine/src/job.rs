@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::sink::BoxSink;
-use crate::{Input, IntoSink};
+use crate::{Input, IntoSink, Signal};
 
 /// A child to run: a [`Command`] and, for each standard stream the reactor
 /// should handle, a sink or an input.
@@ -37,6 +37,28 @@ pub struct Job {
     pub(crate) linger: Option<Duration>,
     pub(crate) report_to: Option<crossbeam_channel::Sender<crate::Event>>,
     pub(crate) waiter: Option<std::sync::Arc<crate::background::Waiter>>,
+    pub(crate) merged: Option<BoxSink>,
+    pub(crate) lifecycle: Lifecycle,
+}
+
+/// When and how a child is stopped.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lifecycle {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) stop_signal: Signal,
+    pub(crate) grace: Duration,
+    pub(crate) process_group: bool,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            timeout: None,
+            stop_signal: Signal::TERM,
+            grace: Duration::from_secs(2),
+            process_group: false,
+        }
+    }
 }
 
 impl Job {
@@ -49,6 +71,8 @@ impl Job {
             linger: None,
             report_to: None,
             waiter: None,
+            merged: None,
+            lifecycle: Lifecycle::default(),
         }
     }
 
@@ -123,6 +147,56 @@ impl Job {
     /// Overrides the reactor's [`Options::linger`](crate::Options::linger).
     pub fn linger(mut self, linger: Duration) -> Job {
         self.linger = Some(linger);
+        self
+    }
+
+    /// Reads the child's stdout **and** stderr through one pipe into
+    /// `sink`, in the true order the child wrote them (both descriptors
+    /// share the pipe). Reported as stdout; replaces any
+    /// [`stdout`](Job::stdout) and [`stderr`](Job::stderr) sink.
+    ///
+    /// Two pipes merged chunk by chunk cannot keep that order: the reactor
+    /// sees each pipe only when it is readable, and by then the child may
+    /// have written to both, so which came first is lost. Only one shared
+    /// pipe keeps it, at the price of not telling the streams apart.
+    pub fn merged(mut self, sink: impl IntoSink) -> Job {
+        self.sinks = [None, None];
+        self.merged = Some(Box::new(sink.into_sink()));
+        self
+    }
+
+    /// Stops the child if it runs longer than `timeout`: sends the stop
+    /// signal ([`stop_signal`](Job::stop_signal), `SIGTERM` by default),
+    /// then `SIGKILL` after the [`grace`](Job::grace) if it is still
+    /// running. The report says it timed out
+    /// ([`Report::timed_out`](crate::Report::timed_out)) and which signal
+    /// ended it.
+    pub fn timeout(mut self, timeout: Duration) -> Job {
+        self.lifecycle.timeout = Some(timeout);
+        self
+    }
+
+    /// The signal sent first on a timeout. Default: `SIGTERM`.
+    pub fn stop_signal(mut self, signal: Signal) -> Job {
+        self.lifecycle.stop_signal = signal;
+        self
+    }
+
+    /// How long after the stop signal `SIGKILL` follows. Default: 2 s.
+    pub fn grace(mut self, grace: Duration) -> Job {
+        self.lifecycle.grace = grace;
+        self
+    }
+
+    /// Starts the child in a process group of its own, and sends every
+    /// signal (timeout, kill, the reactor dropped) to the whole group, so
+    /// that its descendants go with it.
+    ///
+    /// What escapes: a descendant that left the group (`setsid`,
+    /// `setpgid`), such as a daemon. And a child in its own group no longer
+    /// gets the terminal's Ctrl-C: the caller must forward it.
+    pub fn process_group(mut self, own_group: bool) -> Job {
+        self.lifecycle.process_group = own_group;
         self
     }
 

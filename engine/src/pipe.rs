@@ -44,6 +44,11 @@ impl Registered {
             .modify(&self.file, Event::readable(self.key))
     }
 
+    /// The descriptor.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
     /// Asks for one writable event.
     pub(crate) fn arm_write(&self) -> io::Result<()> {
         self.shared

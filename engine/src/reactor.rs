@@ -16,13 +16,26 @@ use std::time::{Duration, Instant};
 use polling::{Events, Poller};
 
 use crate::background::Waiter;
+use crate::job::Lifecycle;
 use crate::pipe::{InPipe, OutPipe, ReadOutcome, Registered, WriteOutcome};
 use crate::sink::BoxSink;
 use crate::watcher::{Sendable, Watcher};
 use crate::{
     sys, ChildId, Error, Event, Flow, InputReport, Job, OutputReport, Report, Result, Resumer,
-    Stream, StreamContext, StreamEnd,
+    Signal, Stream, StreamContext, StreamEnd,
 };
+
+/// What a timer on the reactor's heap is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    /// The child's linger after exit is over (if its deadline still says so).
+    Linger,
+    /// The child's timeout: send the stop signal.
+    Timeout,
+    /// The grace after the stop signal is over: `SIGKILL` to the child and,
+    /// even if the child is gone, to its process group.
+    Kill { group: Option<u32> },
+}
 
 /// Where a child's report goes.
 pub(crate) enum ReportTo {
@@ -52,6 +65,7 @@ pub struct Options {
     read_size: usize,
     pipe_size: usize,
     poll_exits: bool,
+    max_running: usize,
 }
 
 impl Default for Options {
@@ -61,6 +75,7 @@ impl Default for Options {
             read_size: 256 * 1024,
             pipe_size: 1024 * 1024,
             poll_exits: false,
+            max_running: usize::MAX,
         }
     }
 }
@@ -99,6 +114,14 @@ impl Options {
         self
     }
 
+    /// At most this many children running at once; the others wait in the
+    /// queue, in order, and start as running ones are reported. Default:
+    /// no limit. Clamped to at least 1.
+    pub fn max_running(mut self, children: usize) -> Options {
+        self.max_running = children.max(1);
+        self
+    }
+
     /// Watch exits by polling each child's status (with an interval backing
     /// off from 1 ms to 50 ms) even where pidfds exist. This is the fallback
     /// used where `pidfd_open` is missing; the option exists to exercise
@@ -121,8 +144,12 @@ pub(crate) enum Request {
     Outbox,
     /// Queue a child (from a [`Handle`](crate::Handle)).
     Spawn(ChildId, Box<Job>),
-    /// Kill a child (from a [`ChildHandle`](crate::ChildHandle)).
+    /// Kill a child (from a [`ChildHandle`](crate::ChildHandle) or a
+    /// [`Control`](crate::Control)), or drop it if not started.
     Kill(ChildId),
+    /// Signal a running child (from a [`ChildHandle`](crate::ChildHandle)
+    /// or a [`Control`](crate::Control)).
+    Signal(ChildId, Signal),
     /// Stop: kill what runs (`true`) or let it finish (`false`).
     Stop { kill: bool },
 }
@@ -201,9 +228,11 @@ struct Running {
     exited: Option<Instant>,
     linger: Duration,
     linger_deadline: Option<Instant>,
-    /// The deadline last pushed on the reactor's linger heap.
+    /// The deadline last pushed on the reactor's timer heap.
     linger_queued: Option<Instant>,
     error: Option<Error>,
+    lifecycle: Lifecycle,
+    timed_out: bool,
 }
 
 impl Running {
@@ -308,11 +337,31 @@ impl Running {
     }
 
     fn kill(&mut self) {
-        if self.status.is_none() {
-            if let Err(err) = self.child.kill() {
-                log::debug!("child {} ({}): kill failed: {err}", self.id, self.program);
-            }
+        if let Err(err) = self.signal(Signal::KILL) {
+            log::debug!("child {} ({}): kill failed: {err}", self.id, self.program);
         }
+    }
+
+    /// The child's process group, if it has one of its own.
+    fn group(&self) -> Option<u32> {
+        self.lifecycle.process_group.then(|| self.child.id())
+    }
+
+    /// Signals the child, or its whole group. A child already reaped is not
+    /// signalled (its pid may be reused), but its group still is.
+    fn signal(&mut self, signal: Signal) -> io::Result<()> {
+        log::debug!("child {} ({}): sending {signal}", self.id, self.program);
+        if let Some(group) = self.group() {
+            return match signal.send_group(group) {
+                Err(err) if err.raw_os_error() == Some(3) => Ok(()), // ESRCH
+                result => result,
+            };
+        }
+        if self.status.is_some() {
+            return Ok(());
+        }
+        let pidfd = self.exit_watch.as_ref().map(Registered::file);
+        signal.send(self.child.id(), pidfd)
     }
 
     /// Checks, without blocking, whether the child has exited.
@@ -380,6 +429,7 @@ impl Running {
             exited: self.exited,
             finished,
             error: self.error.take(),
+            timed_out: self.timed_out,
         }
     }
 }
@@ -435,7 +485,7 @@ pub struct Reactor {
     /// With nothing to do, a turn waits for requests (a background
     /// reactor) rather than returning at once.
     wait_when_idle: bool,
-    lingers: BinaryHeap<Reverse<(Instant, ChildId)>>,
+    timers: BinaryHeap<Reverse<(Instant, ChildId, Timer)>>,
     polled_exits: usize,
     exit_poll_interval: Duration,
     finished: Vec<Report>,
@@ -481,7 +531,7 @@ impl Reactor {
             outbox: Vec::new(),
             stopping: None,
             wait_when_idle: false,
-            lingers: BinaryHeap::new(),
+            timers: BinaryHeap::new(),
             polled_exits: 0,
             exit_poll_interval: EXIT_POLL_MIN,
             finished: Vec::new(),
@@ -573,20 +623,20 @@ impl Reactor {
     /// [`io::ErrorKind::NotFound`] if the child is not running (not yet
     /// started, or already reported); the error of `kill(2)` otherwise.
     pub fn kill(&mut self, child: ChildId) -> io::Result<()> {
-        let running = self
-            .by_id
-            .get(&child)
-            .and_then(|&slot| self.slots[slot].as_mut())
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("child {child} is not running"),
-                )
-            })?;
-        if running.status.is_some() {
-            return Ok(());
-        }
-        running.child.kill()
+        self.signal(child, Signal::KILL)
+    }
+
+    /// Sends `signal` to a running child (to its whole group if it was
+    /// started with [`Job::process_group`]).
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`] if the child is not running; the error
+    /// of `kill(2)` otherwise.
+    pub fn signal(&mut self, child: ChildId, signal: Signal) -> io::Result<()> {
+        self.running_mut(child)
+            .ok_or_else(|| not_running(child))?
+            .signal(signal)
     }
 
     fn turn_inner(&mut self, timeout: Option<Duration>) -> Result<Vec<Report>> {
@@ -608,7 +658,7 @@ impl Reactor {
             self.dispatch(event, now);
         }
         self.ready = ready;
-        self.expire_lingers(now);
+        self.expire_timers(now);
         if self.polled_exits > 0 {
             self.poll_exits(now);
         }
@@ -625,6 +675,11 @@ impl Reactor {
             Request::Outbox => self.send_outbox(),
             Request::Spawn(id, job) => self.queue.push_back((id, *job)),
             Request::Kill(id) => self.cancel(id),
+            Request::Signal(id, signal) => {
+                if let Err(err) = self.signal(id, signal) {
+                    log::debug!("{signal} to {id}: {err}");
+                }
+            }
             Request::Stop { kill } => {
                 self.stopping = Some(kill || self.stopping == Some(true));
                 if kill {
@@ -664,6 +719,7 @@ impl Reactor {
             started: now,
             exited: None,
             finished: now,
+            timed_out: false,
         };
         let report_to = report_destination(job.report_to, job.waiter);
         self.deliver(report_to, report);
@@ -723,7 +779,8 @@ impl Reactor {
     fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
         // More to start, reports to hand out, or nothing that could wake us.
         let idle = self.by_id.is_empty() && self.outbox.is_empty();
-        if !self.queue.is_empty() || !self.finished.is_empty() || (idle && !self.wait_when_idle) {
+        let can_start = !self.queue.is_empty() && self.by_id.len() < self.options.max_running;
+        if can_start || !self.finished.is_empty() || (idle && !self.wait_when_idle) {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
@@ -731,7 +788,7 @@ impl Reactor {
         let mut cap = |limit: Duration| {
             timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
         };
-        if let Some(Reverse((deadline, _))) = self.lingers.peek() {
+        if let Some(Reverse((deadline, _, _))) = self.timers.peek() {
             cap(deadline.saturating_duration_since(now));
         }
         if self.polled_exits > 0 {
@@ -744,7 +801,10 @@ impl Reactor {
     /// Starts queued children for at most [`SPAWN_SLICE`].
     fn start_queued(&mut self) {
         let begin = Instant::now();
-        while let Some((id, job)) = self.queue.pop_front() {
+        while self.by_id.len() < self.options.max_running {
+            let Some((id, job)) = self.queue.pop_front() else {
+                break;
+            };
             self.start(id, job);
             if begin.elapsed() >= SPAWN_SLICE {
                 break;
@@ -760,13 +820,22 @@ impl Reactor {
             linger,
             report_to,
             waiter,
+            merged,
+            lifecycle,
         } = job;
         let report_to = report_destination(report_to, waiter);
+        let (sinks, merged_pipe) = match merged {
+            None => (sinks, Ok(None)),
+            Some(sink) => ([Some(sink), None], merged_pipe(&mut command).map(Some)),
+        };
+        if lifecycle.process_group {
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        }
         let program = command.get_program().to_string_lossy().into_owned();
         if stdin.is_some() {
             command.stdin(Stdio::piped());
         }
-        if sinks[0].is_some() {
+        if sinks[0].is_some() && !matches!(merged_pipe, Ok(Some(_))) {
             command.stdout(Stdio::piped());
         }
         if sinks[1].is_some() {
@@ -778,8 +847,12 @@ impl Reactor {
             program: program.to_owned(),
             source,
         };
-        let mut child = match command.spawn() {
-            Ok(child) => child,
+        let spawned = merged_pipe.and_then(|pipe| Ok((command.spawn()?, pipe)));
+        // The command holds the write end of a merged pipe: close it, or the
+        // pipe would never reach end of file.
+        drop(command);
+        let (mut child, merged_read) = match spawned {
+            Ok(spawned) => spawned,
             Err(err) => {
                 log::debug!("child {id}: cannot start {program}: {err}");
                 let error = spawn_error(&program, err);
@@ -795,6 +868,7 @@ impl Reactor {
                     exited: None,
                     finished: Instant::now(),
                     error: Some(error),
+                    timed_out: false,
                 };
                 self.deliver(report_to, report);
                 return;
@@ -807,7 +881,7 @@ impl Reactor {
         });
         let pipes = [
             child.stdin.take().map(OwnedFd::from),
-            child.stdout.take().map(OwnedFd::from),
+            merged_read.or_else(|| child.stdout.take().map(OwnedFd::from)),
             child.stderr.take().map(OwnedFd::from),
         ];
         let mut running = Running {
@@ -829,6 +903,8 @@ impl Reactor {
             linger_deadline: None,
             linger_queued: None,
             error: None,
+            lifecycle,
+            timed_out: false,
         };
         if let Err(err) = self.wire(&mut running, slot, pipes, stdin, sinks) {
             running.error = Some(spawn_error(&running.program, err));
@@ -841,6 +917,10 @@ impl Reactor {
         if running.exit_watch.is_none() {
             self.polled_exits += 1;
             self.exit_poll_interval = EXIT_POLL_MIN;
+        }
+        if let Some(timeout) = lifecycle.timeout {
+            self.timers
+                .push(Reverse((started + timeout, id, Timer::Timeout)));
         }
         self.by_id.insert(id, slot);
         self.slots[slot] = Some(running);
@@ -967,7 +1047,8 @@ impl Reactor {
         } else if let Some(deadline) = running.linger_deadline {
             if deadline >= now && running.linger_queued != Some(deadline) {
                 running.linger_queued = Some(deadline);
-                self.lingers.push(Reverse((deadline, running.id)));
+                self.timers
+                    .push(Reverse((deadline, running.id, Timer::Linger)));
             }
         }
     }
@@ -1033,40 +1114,86 @@ impl Reactor {
         self.after_change(slot, now);
     }
 
-    /// Closes the pipes of children whose linger is over.
-    fn expire_lingers(&mut self, now: Instant) {
-        while let Some(&Reverse((deadline, child))) = self.lingers.peek() {
+    /// Acts on the timers that are due.
+    fn expire_timers(&mut self, now: Instant) {
+        while let Some(&Reverse((deadline, child, timer))) = self.timers.peek() {
             if deadline > now {
                 break;
             }
-            self.lingers.pop();
-            let Some(&slot) = self.by_id.get(&child) else {
-                continue;
-            };
-            let Some(running) = self.slots[slot].as_mut() else {
-                continue;
-            };
-            if running.linger_deadline.is_some_and(|d| d > now) {
-                continue;
-            }
-            log::debug!(
-                "child {child} ({}): linger over, closing its pipes",
-                running.program
-            );
-            if running.stdin.is_some() {
-                running.end_stdin(StreamEnd::ForceClosed);
-            }
-            for index in 0..2 {
-                if running.outputs[index]
-                    .as_ref()
-                    .is_some_and(|pipe| !pipe.paused)
-                {
-                    running.end_output(index, StreamEnd::ForceClosed);
+            self.timers.pop();
+            match timer {
+                Timer::Linger => self.linger_over(child, now),
+                Timer::Timeout => self.timed_out(child, now),
+                Timer::Kill { group } => {
+                    if let Some(group) = group {
+                        // The group may outlive the child's report.
+                        let _ = Signal::KILL.send_group(group);
+                    }
+                    if let Some(running) = self.running_mut(child) {
+                        running.kill();
+                    }
                 }
             }
-            running.linger_deadline = None;
-            self.after_change(slot, now);
         }
+    }
+
+    fn running_mut(&mut self, child: ChildId) -> Option<&mut Running> {
+        let slot = *self.by_id.get(&child)?;
+        self.slots[slot].as_mut()
+    }
+
+    /// The child ran past its timeout: the stop signal, then `SIGKILL`
+    /// after the grace.
+    fn timed_out(&mut self, child: ChildId, now: Instant) {
+        let Some(running) = self.running_mut(child) else {
+            return;
+        };
+        if running.status.is_some() {
+            return;
+        }
+        log::debug!("child {child} ({}) timed out", running.program);
+        running.timed_out = true;
+        let Lifecycle {
+            stop_signal, grace, ..
+        } = running.lifecycle;
+        if let Err(err) = running.signal(stop_signal) {
+            log::debug!("child {child}: {stop_signal} failed: {err}");
+        }
+        if stop_signal != Signal::KILL {
+            let group = running.group();
+            self.timers
+                .push(Reverse((now + grace, child, Timer::Kill { group })));
+        }
+    }
+
+    /// Closes the pipes of a child whose linger is over.
+    fn linger_over(&mut self, child: ChildId, now: Instant) {
+        let Some(&slot) = self.by_id.get(&child) else {
+            return;
+        };
+        let Some(running) = self.slots[slot].as_mut() else {
+            return;
+        };
+        if running.linger_deadline.is_some_and(|d| d > now) {
+            return;
+        }
+        log::debug!(
+            "child {child} ({}): linger over, closing its pipes",
+            running.program
+        );
+        if running.stdin.is_some() {
+            running.end_stdin(StreamEnd::ForceClosed);
+        }
+        for index in 0..2 {
+            if running.outputs[index]
+                .as_ref()
+                .is_some_and(|pipe| !pipe.paused)
+            {
+                running.end_output(index, StreamEnd::ForceClosed);
+            }
+        }
+        running.linger_deadline = None;
+        self.after_change(slot, now);
     }
 
     /// Where there is no exit watch: checks every such child's status.
@@ -1101,9 +1228,26 @@ impl Reactor {
                 self.finish(slot, now);
             }
         }
-        self.lingers.clear();
+        self.timers.clear();
         self.polled_exits = 0;
     }
+}
+
+fn not_running(child: ChildId) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("child {child} is not running"),
+    )
+}
+
+/// A pipe whose write end is both the child's stdout and its stderr;
+/// returns the read end.
+fn merged_pipe(command: &mut std::process::Command) -> io::Result<OwnedFd> {
+    use rustix::pipe::{pipe_with, PipeFlags};
+    let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+    command.stderr(Stdio::from(write.try_clone()?));
+    command.stdout(Stdio::from(write));
+    Ok(read)
 }
 
 /// Where a job's report goes: its events channel, else its waiter, else

@@ -78,9 +78,17 @@ pub struct Report {
     pub(crate) exited: Option<Instant>,
     pub(crate) finished: Instant,
     pub(crate) error: Option<Error>,
+    pub(crate) timed_out: bool,
 }
 
 impl Report {
+    /// True when the child ran past its [`Job::timeout`](crate::Job::timeout)
+    /// and was sent the stop signal ([`signal`](Report::signal) then says
+    /// which signal ended it, if one did).
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
     /// The child.
     pub fn id(&self) -> ChildId {
         self.id
@@ -220,6 +228,7 @@ impl fmt::Debug for Report {
             .field("stderr", &self.outputs[1])
             .field("duration", &self.duration())
             .field("error", &self.error)
+            .field("timed_out", &self.timed_out)
             .finish()
     }
 }

@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::reactor::Request;
 use crate::watcher::{Receivable, Sendable};
-use crate::{ChildId, Stream};
+use crate::{ChildId, Signal, Stream};
 
 /// What a [`Sink`] wants after taking a chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,6 +248,76 @@ impl StreamContext<'_> {
     /// A handle that resumes this stream from any thread.
     pub fn resumer(&self) -> Resumer {
         self.resumer.clone()
+    }
+
+    /// A handle that kills or signals this child, from the sink itself or
+    /// any thread.
+    pub fn control(&self) -> Control {
+        Control {
+            shared: Arc::clone(&self.resumer.shared),
+            child: self.child,
+        }
+    }
+}
+
+/// Kills or signals one child from a sink, a source, or any thread.
+///
+/// The request is queued and the reactor acts on it at once (it is woken
+/// through its poller), after the call that made it returns.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Control, Flow, Job, Reactor, Sink, StreamContext};
+/// use std::process::Command;
+///
+/// /// Kills the child as soon as it prints "ready".
+/// struct KillWhenReady(Option<Control>);
+///
+/// impl Sink for KillWhenReady {
+///     fn start(&mut self, context: &StreamContext<'_>) {
+///         self.0 = Some(context.control());
+///     }
+///     fn chunk(&mut self, chunk: &[u8]) -> Flow {
+///         if chunk.windows(5).any(|w| w == b"ready") {
+///             self.0.as_ref().unwrap().kill();
+///         }
+///         Flow::Continue
+///     }
+/// }
+///
+/// let mut reactor = Reactor::new()?;
+/// let mut sh = Command::new("sh");
+/// sh.args(["-c", "echo ready; exec sleep 30"]);
+/// reactor.spawn(Job::new(sh).stdout(KillWhenReady(None)));
+/// let report = reactor.run()?.remove(0);
+/// assert_eq!(report.signal(), Some(9));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Control {
+    shared: Arc<crate::reactor::Shared>,
+    child: ChildId,
+}
+
+impl Control {
+    /// Kills the child (`SIGKILL`; its whole group if it has one of its
+    /// own).
+    pub fn kill(&self) {
+        self.shared.request(Request::Kill(self.child));
+    }
+
+    /// Sends `signal` to the child (its whole group if it has one of its
+    /// own).
+    pub fn signal(&self, signal: Signal) {
+        self.shared.request(Request::Signal(self.child, signal));
+    }
+
+    /// The child.
+    pub fn child(&self) -> ChildId {
+        self.child
     }
 }
 

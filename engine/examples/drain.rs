@@ -21,22 +21,27 @@ use std::fs::File;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use procpump::{Discard, Input, Job, Reactor};
+use procpump::{Discard, Input, Job, Options, Reactor};
 
-const USAGE: &str = "usage: drain [--stdin FILE] [--] PROGRAM [ARGS...]";
+const USAGE: &str =
+    "usage: drain [--stdin FILE] [--read-size BYTES] [--pipe-size BYTES] [--] PROGRAM [ARGS...]";
 
 struct Args {
     stdin: Option<OsString>,
+    options: Options,
     program: OsString,
     args: Vec<OsString>,
 }
 
 fn parse(mut argv: impl Iterator<Item = OsString>) -> Result<Args, String> {
     let mut stdin = None;
+    let mut options = Options::new();
     let program = loop {
         let arg = argv.next().ok_or("no PROGRAM given")?;
         match arg.to_str() {
             Some("--stdin") => stdin = Some(argv.next().ok_or("--stdin needs a FILE")?),
+            Some("--read-size") => options = options.read_size(bytes(argv.next(), "--read-size")?),
+            Some("--pipe-size") => options = options.pipe_size(bytes(argv.next(), "--pipe-size")?),
             Some("--") => break argv.next().ok_or("no PROGRAM given after --")?,
             Some("-h" | "--help") => return Err(String::new()),
             Some(flag) if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
@@ -45,9 +50,18 @@ fn parse(mut argv: impl Iterator<Item = OsString>) -> Result<Args, String> {
     };
     Ok(Args {
         stdin,
+        options,
         program,
         args: argv.collect(),
     })
+}
+
+fn bytes(value: Option<OsString>, option: &str) -> Result<usize, String> {
+    value
+        .as_ref()
+        .and_then(|value| value.to_str())
+        .and_then(|value| value.parse().ok())
+        .ok_or_else(|| format!("{option} needs a number of bytes"))
 }
 
 fn main() -> ExitCode {
@@ -84,7 +98,7 @@ fn drain(args: Args) -> Result<String, String> {
         job = job.stdin(Input::file(file));
     }
     let begin = Instant::now();
-    let mut reactor = Reactor::new().map_err(|err| err.to_string())?;
+    let mut reactor = Reactor::with_options(args.options).map_err(|err| err.to_string())?;
     reactor.spawn(job);
     let report = reactor
         .run()

@@ -283,6 +283,28 @@ impl Running {
         }
     }
 
+    /// Resumes a paused output stream (or a sink still flushing); true if
+    /// reading goes on.
+    fn resume_output(&mut self, index: usize) -> io::Result<bool> {
+        if let Some(sink) = self.flushing[index].take() {
+            self.flush(index, sink);
+        }
+        let Some(pipe) = self.outputs[index].as_mut().filter(|pipe| pipe.paused) else {
+            return Ok(false);
+        };
+        match pipe.sink.sink().resume() {
+            Flow::Continue => {}
+            Flow::Discard => pipe.discarding = true,
+            Flow::Pause => return Ok(false),
+            Flow::Close => {
+                self.end_output(index, StreamEnd::Closed);
+                return Ok(false);
+            }
+        }
+        pipe.paused = false;
+        pipe.arm().map(|()| true)
+    }
+
     /// Asks an ended stream's sink to deliver what it still holds; one that
     /// cannot yet is kept until it is resumed.
     fn flush(&mut self, index: usize, mut sink: BoxSink) {
@@ -330,6 +352,9 @@ impl Running {
             self.id,
             self.program
         );
+        // Kill first: closing stdin before would let the child act on
+        // truncated input.
+        self.kill();
         self.end_stream(stream, StreamEnd::Error(err.kind()));
         if self.error.is_none() {
             self.error = Some(Error::Io {
@@ -339,7 +364,6 @@ impl Running {
                 source: err,
             });
         }
-        self.kill();
     }
 
     fn kill(&mut self) {
@@ -912,7 +936,20 @@ impl Reactor {
             lifecycle,
             timed_out: false,
         };
-        if let Err(err) = self.wire(&mut running, slot, pipes, stdin, sinks) {
+        // A sink or source that panics in `start` must not leave the child
+        // behind: it is not in a slot yet, so `kill_all` would miss it.
+        let wired = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.wire(&mut running, slot, pipes, stdin, sinks)
+        }));
+        let wired = match wired {
+            Ok(wired) => wired,
+            Err(panic) => {
+                running.kill_and_reap(false);
+                self.free_slots.push(slot);
+                panic::resume_unwind(panic);
+            }
+        };
+        if let Err(err) = wired {
             running.error = Some(spawn_error(&running.program, err));
             running.kill_and_reap(true);
             self.free_slots.push(slot);
@@ -1076,46 +1113,23 @@ impl Reactor {
         if running.id != child {
             return;
         }
-        let result = match stream {
+        let resumed = match stream {
             Stream::Stdin => match running.stdin.as_mut().filter(|pipe| pipe.waiting) {
                 Some(pipe) => {
                     pipe.waiting = false;
-                    pipe.arm()
+                    pipe.arm().map(|()| true)
                 }
-                None => Ok(()),
+                None => Ok(false),
             },
-            Stream::Stdout | Stream::Stderr => {
-                let index = stream.index() - 1;
-                if let Some(sink) = running.flushing[index].take() {
-                    running.flush(index, sink);
-                }
-                match running.outputs[index].as_mut().filter(|pipe| pipe.paused) {
-                    Some(pipe) => match pipe.sink.sink().resume() {
-                        Flow::Continue => {
-                            pipe.paused = false;
-                            pipe.arm()
-                        }
-                        Flow::Discard => {
-                            pipe.paused = false;
-                            pipe.discarding = true;
-                            pipe.arm()
-                        }
-                        Flow::Pause => Ok(()),
-                        Flow::Close => {
-                            running.end_output(index, StreamEnd::Closed);
-                            Ok(())
-                        }
-                    },
-                    None => Ok(()),
-                }
-            }
+            Stream::Stdout | Stream::Stderr => running.resume_output(stream.index() - 1),
         };
-        if let Err(err) = result {
-            running.fail(stream, err);
-        }
-        // Time spent paused does not count against the linger.
-        if running.linger_deadline.is_some() {
-            running.linger_deadline = Some(now + running.linger);
+        match resumed {
+            // Time spent paused does not count against the linger.
+            Ok(true) if running.linger_deadline.is_some() => {
+                running.linger_deadline = Some(now + running.linger);
+            }
+            Ok(_) => {}
+            Err(err) => running.fail(stream, err),
         }
         self.after_change(slot, now);
     }
@@ -1198,7 +1212,8 @@ impl Reactor {
                 running.end_output(index, StreamEnd::ForceClosed);
             }
         }
-        running.linger_deadline = None;
+        // A stream still paused keeps the deadline: its resume restarts the
+        // linger.
         self.after_change(slot, now);
     }
 

@@ -6,7 +6,12 @@
 //!   offset `i` of the stream for `seed` depends only on `seed` and `i`, so a
 //!   stream can be generated and checked in chunks of any size, cut anywhere.
 //! * Process-state probes for leak checks: [`open_fds`], [`open_fd_list`],
-//!   [`live_children`].
+//!   [`live_children`], [`process_group_members`]; cleanup after a failed
+//!   check: [`kill_and_reap_children`]; [`eventually`] for outside state
+//!   with no event to wait on.
+//! * [`sinks`]: sinks that verify ([`sinks::CheckSink`]) or collect
+//!   ([`sinks::Collect`]) a stream and record the calls made on them, to be
+//!   taken back from the report.
 //! * [`bin`]: the path of one of this package's child programs.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
 //! * [`child`]: small helpers used by the child programs themselves.
@@ -379,6 +384,190 @@ pub fn line_text(i: u64, width: usize) -> String {
     line
 }
 
+/// Parses the process group out of a `/proc/<pid>/stat` line (the fifth
+/// field; parsing starts after the last `)` as in [`parse_stat`]).
+fn parse_stat_pgrp(stat: &str) -> Option<i32> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_ascii_whitespace().nth(2)?.parse().ok()
+}
+
+/// The processes in process group `pgid` (any parent), as `(pid, state)`
+/// sorted by pid. Used to find and check grandchildren that a test started
+/// in a group of their own.
+pub fn process_group_members(pgid: i32) -> Vec<(i32, char)> {
+    let mut members = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return members;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        if let (Some(group), Some((state, _))) = (parse_stat_pgrp(&stat), parse_stat(&stat)) {
+            if group == pgid {
+                members.push((pid, state));
+            }
+        }
+    }
+    members.sort_unstable();
+    members
+}
+
+/// Polls `condition` every few milliseconds until it holds or `limit` has
+/// passed; returns whether it held. For checks of outside state that has no
+/// event to wait on (a process another process reaps, say), never as a
+/// substitute for an event the code under test provides.
+pub fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Kills (`SIGKILL`) and reaps every child of this process, returning what
+/// [`live_children`] listed first. For cleaning up after a failed check, so
+/// that a test that found leftovers does not also leave them running.
+pub fn kill_and_reap_children() -> Vec<(i32, char)> {
+    use rustix::process::{kill_process, waitpid, Pid, Signal, WaitOptions};
+    let children = live_children();
+    for &(pid, _) in &children {
+        if let Some(pid) = Pid::from_raw(pid) {
+            let _ = kill_process(pid, Signal::KILL);
+            let _ = waitpid(Some(pid), WaitOptions::empty());
+        }
+    }
+    children
+}
+
+pub mod sinks {
+    //! Sinks the tests hand to the reactor and take back from the report
+    //! ([`procpump::Report::take_sink`]) to inspect.
+
+    use super::PatternChecker;
+    use procpump::{Flow, Sink, StreamContext, StreamEnd};
+
+    /// Verifies a stream against the pattern for a seed, and records how it
+    /// was delivered: chunk count, largest chunk, calls to `start`/`end`.
+    #[derive(Debug)]
+    pub struct CheckSink {
+        /// The checker fed with every chunk.
+        pub checker: PatternChecker,
+        /// Chunks received (an empty one is counted in `empty_chunks`).
+        pub chunks: u64,
+        /// Chunks of length 0 (the reactor must never send one).
+        pub empty_chunks: u64,
+        /// The largest chunk received.
+        pub largest_chunk: usize,
+        /// How many times `start` was called.
+        pub starts: u32,
+        /// Every `end` call, in order (exactly one is expected).
+        pub ends: Vec<StreamEnd>,
+        /// Chunks received after `end` (must stay 0).
+        pub chunks_after_end: u64,
+    }
+
+    impl CheckSink {
+        /// A sink checking the pattern stream of `seed`.
+        pub fn new(seed: u64) -> CheckSink {
+            CheckSink {
+                checker: PatternChecker::new(seed),
+                chunks: 0,
+                empty_chunks: 0,
+                largest_chunk: 0,
+                starts: 0,
+                ends: Vec::new(),
+                chunks_after_end: 0,
+            }
+        }
+
+        /// `Ok` if exactly `len` bytes of the pattern arrived, `start` was
+        /// called once, `end` once with `end`, no chunk was empty and none
+        /// came after the end; otherwise what went wrong.
+        pub fn verify(&self, len: u64, end: &StreamEnd) -> Result<(), String> {
+            self.checker.verify(len)?;
+            if self.starts != 1 {
+                return Err(format!("start called {} times", self.starts));
+            }
+            if self.ends.as_slice() != std::slice::from_ref(end) {
+                return Err(format!("end calls {:?}, expected [{end:?}]", self.ends));
+            }
+            if self.empty_chunks != 0 || self.chunks_after_end != 0 {
+                return Err(format!(
+                    "{} empty chunks, {} chunks after the end",
+                    self.empty_chunks, self.chunks_after_end
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    impl Sink for CheckSink {
+        fn chunk(&mut self, chunk: &[u8]) -> Flow {
+            self.chunks += 1;
+            if chunk.is_empty() {
+                self.empty_chunks += 1;
+            }
+            if !self.ends.is_empty() {
+                self.chunks_after_end += 1;
+            }
+            self.largest_chunk = self.largest_chunk.max(chunk.len());
+            self.checker.feed(chunk);
+            Flow::Continue
+        }
+
+        fn start(&mut self, _context: &StreamContext<'_>) {
+            self.starts += 1;
+        }
+
+        fn end(&mut self, end: &StreamEnd) {
+            self.ends.push(end.clone());
+        }
+    }
+
+    /// Collects a stream's bytes and the calls made on it.
+    #[derive(Debug, Default)]
+    pub struct Collect {
+        /// Every byte received, in order.
+        pub bytes: Vec<u8>,
+        /// How many times `start` was called.
+        pub starts: u32,
+        /// Every `end` call, in order.
+        pub ends: Vec<StreamEnd>,
+    }
+
+    impl Collect {
+        /// An empty collector.
+        pub fn new() -> Collect {
+            Collect::default()
+        }
+    }
+
+    impl Sink for Collect {
+        fn chunk(&mut self, chunk: &[u8]) -> Flow {
+            self.bytes.extend_from_slice(chunk);
+            Flow::Continue
+        }
+
+        fn start(&mut self, _context: &StreamContext<'_>) {
+            self.starts += 1;
+        }
+
+        fn end(&mut self, end: &StreamEnd) {
+            self.ends.push(end.clone());
+        }
+    }
+}
+
 pub mod child {
     //! Helpers for the child programs in `src/bin/`: argument parsing with
     //! exit code 2 on errors, and unbuffered handles on the standard streams.
@@ -596,6 +785,12 @@ mod tests {
         assert_eq!(parse_stat("123 (a) b (c)) Z 456 1 2 3"), Some(('Z', 456)));
         assert_eq!(parse_stat("1 (init) S 0 1 1"), Some(('S', 0)));
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn parse_stat_pgrp_handles_odd_comm() {
+        assert_eq!(parse_stat_pgrp("123 (a) b (c)) Z 456 789 2 3"), Some(789));
+        assert_eq!(parse_stat_pgrp("garbage"), None);
     }
 
     #[test]

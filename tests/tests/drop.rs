@@ -1,0 +1,87 @@
+//! Dropping a reactor whose children still run kills (`SIGKILL`) and reaps
+//! them: no child survives, none is left a zombie, every descriptor is
+//! closed.
+//!
+//! One test only in this file: it counts the whole process's descriptors
+//! and children, which tests running alongside would disturb.
+
+use procpump::{Discard, Flow, Input, Job, Reactor, Sink, StreamContext};
+use procpump_tests::{bin, kill_and_reap_children, live_children, open_fd_list, open_fds};
+use std::io;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counts the streams that have started, and pauses on the first chunk
+/// (so that a child whose output is paused is also dropped mid-way).
+struct Started(Arc<AtomicUsize>);
+
+impl Sink for Started {
+    fn start(&mut self, _context: &StreamContext<'_>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn chunk(&mut self, _chunk: &[u8]) -> Flow {
+        Flow::Pause
+    }
+}
+
+#[test]
+fn dropping_a_reactor_kills_and_reaps_its_children() {
+    drop(Reactor::new().unwrap());
+    let baseline = open_fds();
+    assert!(live_children().is_empty());
+
+    let started = Arc::new(AtomicUsize::new(0));
+    let mut reactor = Reactor::new().unwrap();
+    let mut expected = 0;
+    for _ in 0..6 {
+        let mut sleep = Command::new(bin("pp-sleep"));
+        sleep.arg("30000");
+        reactor.spawn(
+            Job::new(sleep)
+                .stdin(Input::bytes("never read"))
+                .stdout(Started(Arc::clone(&started)))
+                .stderr(Discard),
+        );
+        expected += 1;
+    }
+    // Blocked writing into a paused stream.
+    let mut emit = Command::new(bin("pp-emit"));
+    emit.args(["--stdout", "1G"]);
+    reactor.spawn(Job::new(emit).stdout(Started(Arc::clone(&started))));
+    expected += 1;
+    // Blocked reading an endless stdin that the reactor keeps feeding.
+    reactor.spawn(
+        Job::new(Command::new(bin("pp-cat")))
+            .stdin(Input::reader(io::repeat(b'q')))
+            .stdout(Started(Arc::clone(&started))),
+    );
+    expected += 1;
+    // Exited already, but its output is paused: not yet reported.
+    let mut exit = Command::new(bin("pp-exit"));
+    exit.args(["0", "--stdout", "done"]);
+    reactor.spawn(Job::new(exit).stdout(Started(Arc::clone(&started))));
+    expected += 1;
+    // Never started at all.
+    reactor.spawn(Job::new(Command::new(bin("pp-sleep"))));
+
+    while started.load(Ordering::SeqCst) < expected {
+        let reports = reactor.turn(Some(Duration::from_millis(10))).unwrap();
+        assert!(reports.is_empty(), "{reports:?}");
+    }
+    let running = live_children();
+    assert!(running.len() >= expected - 1, "{running:?}");
+
+    drop(reactor);
+    let left = kill_and_reap_children();
+    assert!(left.is_empty(), "children left behind: {left:?}");
+    for (pid, _) in running {
+        assert!(
+            std::fs::metadata(format!("/proc/{pid}")).is_err(),
+            "child {pid} still exists"
+        );
+    }
+    assert_eq!(open_fds(), baseline, "descriptors {:?}", open_fd_list());
+}

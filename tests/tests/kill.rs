@@ -1,0 +1,90 @@
+//! `Reactor::kill` ends one running child with `SIGKILL`; its streams end
+//! as the pipes close and it is reported as usual, the others run on.
+
+use procpump::{Discard, Flow, Input, Job, Reactor, Sink, Stream, StreamContext, StreamEnd};
+use procpump_tests::bin;
+use procpump_tests::sinks::{CheckSink, Collect};
+use std::io;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Collects, and tells the test once its child has started.
+struct Started(Arc<AtomicBool>, Collect);
+
+impl Sink for Started {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.1.start(context);
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self.1.chunk(chunk)
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        self.1.end(end);
+    }
+}
+
+#[test]
+fn kill_ends_one_running_child() {
+    let started = Arc::new(AtomicBool::new(false));
+    let mut reactor = Reactor::new().unwrap();
+    let mut sleep = Command::new(bin("pp-sleep"));
+    sleep.arg("30000");
+    let victim = reactor.spawn(
+        Job::new(sleep)
+            .stdin(Input::reader(io::repeat(b'k')))
+            .stdout(Started(Arc::clone(&started), Collect::new()))
+            .stderr(Discard),
+    );
+    let mut emit = Command::new(bin("pp-emit"));
+    emit.args(["--stdout", "2M", "--seed", "3"]);
+    let bystander = reactor.spawn(Job::new(emit).stdout(CheckSink::new(3)));
+
+    // Not started yet: nothing to kill.
+    let err = reactor.kill(victim).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+
+    while !started.load(Ordering::SeqCst) {
+        let _ = reactor.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    reactor.kill(victim).unwrap();
+    let mut reports = reactor.run().unwrap();
+    reports.sort_by_key(|r| r.id());
+    assert_eq!(reports.len(), 2);
+
+    let report = &mut reports[0];
+    assert_eq!(report.id(), victim);
+    assert_eq!(report.signal(), Some(9), "{report:?}");
+    assert!(report.error().is_none(), "{report:?}");
+    assert_eq!(
+        report.stdout().unwrap().end(),
+        &StreamEnd::Eof,
+        "{report:?}"
+    );
+    assert_eq!(
+        report.stderr().unwrap().end(),
+        &StreamEnd::Eof,
+        "{report:?}"
+    );
+    assert_eq!(
+        report.stdin().unwrap().end(),
+        &StreamEnd::ChildClosed,
+        "{report:?}"
+    );
+    let out: Started = report.take_sink(Stream::Stdout).unwrap();
+    assert_eq!(out.1.ends, [StreamEnd::Eof]);
+
+    let report = &mut reports[1];
+    assert_eq!(report.id(), bystander);
+    assert!(report.success(), "{report:?}");
+    let out: CheckSink = report.take_sink(Stream::Stdout).unwrap();
+    out.verify(2 << 20, &StreamEnd::Eof).unwrap();
+
+    // Reported: nothing to kill any more.
+    let err = reactor.kill(victim).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}

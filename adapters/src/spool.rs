@@ -1,0 +1,380 @@
+//! [`Spool`]: each child's output kept aside, in an unlinked temporary
+//! file, and written out whole when it ends (GNU parallel's `--group`).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use procpump::{Flow, Sink, StreamEnd};
+
+/// Bytes a spool holds in memory before it moves them to a file: 64 KiB.
+pub const DEFAULT_SPOOL_MEMORY: usize = 64 * 1024;
+
+/// A writer shared by many children's [`SpoolSink`]s: each child's output
+/// is kept aside while it runs and written out whole, under the writer's
+/// lock, when its stream ends. Outputs of different children never mix.
+///
+/// A child's first bytes are kept in memory (up to
+/// [`memory`](Spool::memory), default 64 KiB); past that they go to a
+/// temporary file that has no name: on Linux it is made with `O_TMPFILE`,
+/// elsewhere (or where the file system refuses that) it is created and
+/// unlinked at once. Nothing is left on disk when the run ends, nor when
+/// the process is killed.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Job, Reactor};
+/// use procpump_adapters::Spool;
+/// use std::process::Command;
+///
+/// let out = Spool::writer(Vec::new());
+/// let mut reactor = Reactor::new()?;
+/// for n in ["3", "2"] {
+///     let mut seq = Command::new("seq");
+///     seq.arg(n);
+///     reactor.spawn(Job::new(seq).stdout(out.sink()));
+/// }
+/// drop(reactor.run()?);
+/// let text = String::from_utf8(out.into_inner().unwrap()).unwrap();
+/// assert!(text == "1\n2\n3\n1\n2\n" || text == "1\n2\n1\n2\n3\n");
+/// # Ok(())
+/// # }
+/// ```
+pub struct Spool<W> {
+    writer: Arc<Mutex<W>>,
+    memory: usize,
+    dir: Option<PathBuf>,
+}
+
+impl<W: Write + Send + 'static> Spool<W> {
+    /// Shares `writer` (e.g. [`io::stdout()`], a `Vec<u8>`, a file).
+    pub fn writer(writer: W) -> Spool<W> {
+        Spool {
+            writer: Arc::new(Mutex::new(writer)),
+            memory: DEFAULT_SPOOL_MEMORY,
+            dir: None,
+        }
+    }
+
+    /// Bytes of one child's output held in memory before they move to a
+    /// file (for sinks made afterwards). Default: 64 KiB.
+    pub fn memory(mut self, bytes: usize) -> Spool<W> {
+        self.memory = bytes;
+        self
+    }
+
+    /// Where the temporary files go. Default: [`std::env::temp_dir`]
+    /// (`$TMPDIR`, or `/tmp`), read when a file is needed.
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Spool<W> {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// A sink for one child's stream.
+    pub fn sink(&self) -> SpoolSink<W> {
+        SpoolSink {
+            writer: Arc::clone(&self.writer),
+            memory: Vec::new(),
+            memory_limit: self.memory,
+            dir: self.dir.clone(),
+            file: None,
+            bytes: 0,
+            error: None,
+        }
+    }
+
+    /// Runs `f` with the writer, under its lock.
+    pub fn with<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
+        f(&mut self.writer.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Takes the writer back, if this is the last handle (the sinks hold
+    /// one each: drop the reports first).
+    ///
+    /// # Errors
+    ///
+    /// Returns the handle itself while other handles exist.
+    pub fn into_inner(self) -> Result<W, Spool<W>> {
+        let Spool {
+            writer,
+            memory,
+            dir,
+        } = self;
+        match Arc::try_unwrap(writer) {
+            Ok(mutex) => Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner)),
+            Err(writer) => Err(Spool {
+                writer,
+                memory,
+                dir,
+            }),
+        }
+    }
+}
+
+impl<W> Clone for Spool<W> {
+    fn clone(&self) -> Spool<W> {
+        Spool {
+            writer: Arc::clone(&self.writer),
+            memory: self.memory,
+            dir: self.dir.clone(),
+        }
+    }
+}
+
+impl<W> fmt::Debug for Spool<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spool")
+            .field("memory", &self.memory)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One child's stream, kept aside and then written whole to a shared
+/// [`Spool`] writer.
+///
+/// If keeping or writing fails (a full disk), the first error is kept
+/// ([`error`](SpoolSink::error)) and the stream is closed; what was kept
+/// is still written out at the end.
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Flow, Sink, StreamEnd};
+/// use procpump_adapters::Spool;
+///
+/// let out = Spool::writer(Vec::new()).memory(4);
+/// let mut sink = out.sink();
+/// let _ = sink.chunk(b"kept ");
+/// let _ = sink.chunk(b"aside");
+/// assert!(sink.is_on_disk());
+/// out.with(|written| assert!(written.is_empty()));
+/// sink.end(&StreamEnd::Eof);
+/// assert_eq!((sink.bytes(), sink.error().is_none()), (10, true));
+/// drop(sink);
+/// assert_eq!(out.into_inner().unwrap(), b"kept aside");
+/// ```
+pub struct SpoolSink<W> {
+    writer: Arc<Mutex<W>>,
+    memory: Vec<u8>,
+    memory_limit: usize,
+    dir: Option<PathBuf>,
+    file: Option<File>,
+    bytes: u64,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> SpoolSink<W> {
+    /// Bytes kept so far (and, after the end, written out).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// True once the output moved from memory to a temporary file.
+    pub fn is_on_disk(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// The first error, if keeping or writing out failed.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
+    fn fail(&mut self, err: io::Error) -> Flow {
+        log::warn!("spooling a child's output failed: {err}");
+        self.error.get_or_insert(err);
+        Flow::Close
+    }
+
+    /// Keeps `chunk`: in memory while it fits, in the file past that.
+    fn keep(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.file.is_none() && self.memory.len() + chunk.len() <= self.memory_limit {
+            self.memory.extend_from_slice(chunk);
+            return Ok(());
+        }
+        let file = match self.file.as_mut() {
+            Some(file) => file,
+            None => self.spill()?,
+        };
+        file.write_all(chunk)
+    }
+
+    /// Moves what memory holds into a new temporary file.
+    fn spill(&mut self) -> io::Result<&mut File> {
+        let dir = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        let mut file = temp_file(&dir)?;
+        file.write_all(&self.memory)?;
+        self.memory = Vec::new();
+        Ok(self.file.insert(file))
+    }
+
+    /// Writes everything kept to the shared writer, under its lock.
+    fn replay(&mut self) -> io::Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        writer.write_all(&self.memory)?;
+        if let Some(mut file) = self.file.take() {
+            file.seek(SeekFrom::Start(0))?;
+            io::copy(&mut file, &mut *writer)?;
+        }
+        writer.flush()
+    }
+}
+
+impl<W: Write> Sink for SpoolSink<W> {
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        if self.error.is_some() {
+            return Flow::Close;
+        }
+        match self.keep(chunk) {
+            Ok(()) => {
+                self.bytes += chunk.len() as u64;
+                Flow::Continue
+            }
+            Err(err) => self.fail(err),
+        }
+    }
+
+    fn end(&mut self, _end: &StreamEnd) {
+        if let Err(err) = self.replay() {
+            let _ = self.fail(err);
+        }
+        self.memory = Vec::new();
+    }
+}
+
+impl<W> fmt::Debug for SpoolSink<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpoolSink")
+            .field("bytes", &self.bytes)
+            .field("on_disk", &self.file.is_some())
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new temporary file in `dir` that has no name: `O_TMPFILE` on Linux,
+/// else created and unlinked at once.
+fn temp_file(dir: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{openat, Mode, OFlags, CWD};
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        match openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) {
+            Ok(fd) => return Ok(File::from(fd)),
+            Err(err) => log::debug!(
+                "O_TMPFILE in {} refused ({err}): creating and unlinking instead",
+                dir.display()
+            ),
+        }
+    }
+    create_and_unlink(dir)
+}
+
+/// Makes a file name nobody else uses here.
+static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a uniquely named file in `dir` and unlinks it at once.
+fn create_and_unlink(dir: &Path) -> io::Result<File> {
+    let mut last = None;
+    for _ in 0..64 {
+        let name = format!(
+            ".procpump-spool-{}-{}",
+            std::process::id(),
+            NEXT_NAME.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = dir.join(name);
+        match open_private(&path) {
+            Ok(file) => {
+                std::fs::remove_file(&path).map_err(|err| in_dir(err, dir))?;
+                return Ok(file);
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = Some(err),
+            Err(err) => return Err(in_dir(err, dir)),
+        }
+    }
+    Err(in_dir(
+        last.unwrap_or_else(|| io::ErrorKind::AlreadyExists.into()),
+        dir,
+    ))
+}
+
+/// Creates `path`, readable and writable by its owner only.
+fn open_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Names the directory in an error.
+fn in_dir(err: io::Error, dir: &Path) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        format!("cannot make a spool file in {}: {err}", dir.display()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("procpump-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn is_empty(dir: &Path) -> bool {
+        std::fs::read_dir(dir).unwrap().next().is_none()
+    }
+
+    #[test]
+    fn both_ways_of_making_a_temp_file_leave_no_name() {
+        let dir = fresh_dir("spool-unit");
+        for mut file in [temp_file(&dir).unwrap(), create_and_unlink(&dir).unwrap()] {
+            assert!(is_empty(&dir));
+            file.write_all(b"kept").unwrap();
+            file.seek(SeekFrom::Start(0)).unwrap();
+            assert_eq!(io::read_to_string(&mut file).unwrap(), "kept");
+        }
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn output_moves_to_disk_past_the_memory_limit_and_replays_whole() {
+        let dir = fresh_dir("spool-replay");
+        let spool = Spool::writer(Vec::new()).memory(4).temp_dir(&dir);
+        let mut sink = spool.sink();
+        assert_eq!(sink.chunk(b"abc"), Flow::Continue);
+        assert!(!sink.is_on_disk());
+        assert_eq!(sink.chunk(b"def"), Flow::Continue);
+        assert!(sink.is_on_disk());
+        assert!(is_empty(&dir));
+        spool.with(|out| assert!(out.is_empty()));
+        sink.end(&StreamEnd::Eof);
+        assert!(sink.error().is_none());
+        drop(sink);
+        assert_eq!(spool.into_inner().unwrap(), b"abcdef");
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_that_names_it() {
+        let spool = Spool::writer(Vec::new())
+            .memory(0)
+            .temp_dir("/nonexistent-dir");
+        let mut sink = spool.sink();
+        assert_eq!(sink.chunk(b"x"), Flow::Close);
+        assert!(sink
+            .error()
+            .unwrap()
+            .to_string()
+            .contains("/nonexistent-dir"));
+    }
+}

@@ -1,0 +1,214 @@
+//! [`Tagged`]: many children's lines onto one writer, each line whole and
+//! prefixed by a tag (GNU parallel's `--tag --line-buffer`).
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use procpump::{Flow, Sink, StreamContext, StreamEnd};
+
+use crate::lines::{Line, LineHandler, Lines, DEFAULT_MAX_LINE};
+
+/// A writer shared by many children's [`TaggedSink`]s: each complete line
+/// is written with one `write_all` under the writer's lock, prefixed by its
+/// child's tag, so lines of different children never interleave inside a
+/// line.
+///
+/// Cheap to clone (the clones share the writer). A line not yet complete
+/// is held by its child's sink, up to [`max_line`](Tagged::max_line)
+/// bytes; a longer line is written in pieces, each tagged and ended with a
+/// newline. A last line without a newline gets one. `\r\n` is kept.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Job, Reactor};
+/// use procpump_adapters::Tagged;
+/// use std::process::Command;
+///
+/// let out = Tagged::writer(Vec::new());
+/// let mut reactor = Reactor::new()?;
+/// for word in ["one", "two"] {
+///     let mut printf = Command::new("printf");
+///     printf.arg(format!("{word} a\\n{word} b\\n"));
+///     reactor.spawn(Job::new(printf).stdout(out.sink(format!("[{word}] "))));
+/// }
+/// drop(reactor.run()?);
+/// let text = String::from_utf8(out.into_inner().unwrap()).unwrap();
+/// let mut lines: Vec<&str> = text.lines().collect();
+/// lines.sort();
+/// assert_eq!(lines, ["[one] one a", "[one] one b", "[two] two a", "[two] two b"]);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Tagged<W> {
+    writer: Arc<Mutex<W>>,
+    max_line: usize,
+}
+
+impl<W: Write + Send + 'static> Tagged<W> {
+    /// Shares `writer` (e.g. [`io::stdout()`], a `Vec<u8>`, a pipe).
+    pub fn writer(writer: W) -> Tagged<W> {
+        Tagged {
+            writer: Arc::new(Mutex::new(writer)),
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+
+    /// The longest line held whole, per child (sinks made afterwards).
+    /// Default: 1 MiB.
+    pub fn max_line(mut self, bytes: usize) -> Tagged<W> {
+        self.max_line = bytes.max(1);
+        self
+    }
+
+    /// A sink for one child's stream: its lines are written prefixed by
+    /// `tag` (written as given: add a separator such as `"\t"` or `": "`).
+    pub fn sink(&self, tag: impl Into<Vec<u8>>) -> TaggedSink<W> {
+        let writer = TagWriter {
+            writer: Arc::clone(&self.writer),
+            tag: tag.into(),
+            scratch: Vec::new(),
+            error: None,
+        };
+        TaggedSink {
+            lines: Lines::with_handler(writer).max_line(self.max_line),
+        }
+    }
+
+    /// Runs `f` with the writer, under its lock.
+    pub fn with<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
+        f(&mut self.writer.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Takes the writer back, if this is the last handle (the sinks hold
+    /// one each: drop the reports first).
+    ///
+    /// # Errors
+    ///
+    /// Returns the handle itself while other handles exist.
+    pub fn into_inner(self) -> Result<W, Tagged<W>> {
+        let max_line = self.max_line;
+        match Arc::try_unwrap(self.writer) {
+            Ok(mutex) => Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner)),
+            Err(writer) => Err(Tagged { writer, max_line }),
+        }
+    }
+}
+
+impl<W> Clone for Tagged<W> {
+    fn clone(&self) -> Tagged<W> {
+        Tagged {
+            writer: Arc::clone(&self.writer),
+            max_line: self.max_line,
+        }
+    }
+}
+
+impl<W> fmt::Debug for Tagged<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tagged")
+            .field("max_line", &self.max_line)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One child's stream into a shared [`Tagged`] writer.
+///
+/// If writing fails, the first error is kept ([`error`](TaggedSink::error))
+/// and the stream is closed.
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Flow, Sink, StreamEnd};
+/// use procpump_adapters::Tagged;
+///
+/// let out = Tagged::writer(Vec::new());
+/// let (mut a, mut b) = (out.sink("a: "), out.sink("b: "));
+/// let _ = a.chunk(b"one, ");
+/// let _ = b.chunk(b"two\n");
+/// let _ = a.chunk(b"three\n");
+/// a.end(&StreamEnd::Eof);
+/// assert_eq!((a.lines(), a.error().is_none()), (1, true));
+/// drop((a, b));
+/// assert_eq!(out.into_inner().unwrap(), b"b: two\na: one, three\n");
+/// ```
+pub struct TaggedSink<W> {
+    lines: Lines<TagWriter<W>>,
+}
+
+impl<W> TaggedSink<W> {
+    /// The first write error, if writing failed.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.lines.handler().error.as_ref()
+    }
+
+    /// Lines written (a long line written in pieces counts once).
+    pub fn lines(&self) -> u64 {
+        self.lines.lines()
+    }
+}
+
+impl<W: Write> Sink for TaggedSink<W> {
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self.lines.chunk(chunk)
+    }
+
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.lines.start(context);
+    }
+
+    fn resume(&mut self) -> Flow {
+        self.lines.resume()
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        self.lines.end(end);
+    }
+}
+
+impl<W> fmt::Debug for TaggedSink<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaggedSink")
+            .field("tag", &String::from_utf8_lossy(&self.lines.handler().tag))
+            .field("lines", &self.lines.lines())
+            .field("error", &self.error())
+            .finish()
+    }
+}
+
+/// Writes each line, tagged, with one `write_all`.
+struct TagWriter<W> {
+    writer: Arc<Mutex<W>>,
+    tag: Vec<u8>,
+    scratch: Vec<u8>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> LineHandler for TagWriter<W> {
+    fn line(&mut self, line: Line<'_>) -> Flow {
+        if self.error.is_some() {
+            return Flow::Close;
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.tag);
+        self.scratch.extend_from_slice(line.bytes());
+        let terminator = line.terminator();
+        self.scratch.extend_from_slice(if terminator.is_empty() {
+            b"\n"
+        } else {
+            terminator
+        });
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        match writer.write_all(&self.scratch) {
+            Ok(()) => Flow::Continue,
+            Err(err) => {
+                log::warn!("writing a tagged line failed: {err}");
+                self.error = Some(err);
+                Flow::Close
+            }
+        }
+    }
+}

@@ -12,8 +12,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Errors that concern one child end up in that child's
 /// [`Report::error`](crate::Report::error); they never stop the other
-/// children. Only [`Error::Reactor`] comes out of [`Reactor::run`]
-/// (crate::Reactor::run) itself.
+/// children. Only [`Error::Reactor`] comes out of
+/// [`Reactor::run`](crate::Reactor::run) itself.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -265,7 +265,11 @@ impl Sink for ChannelSink {
         self.flow(delivery)
     }
 
-    fn end(&mut self, _end: &StreamEnd) {
+    fn end(&mut self, end: &StreamEnd) {
+        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) {
+            // Nothing more will be delivered: let the consumers see the end.
+            self.outlet.pending.clear();
+        }
         self.outlet.close_if_flushed();
     }
 
@@ -333,11 +337,24 @@ impl Sink for EventSink {
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        self.outlet.pending.push_back(Event::End {
-            child: self.child,
-            stream: self.stream,
-            end: end.clone(),
-        });
+        match end {
+            // The report (in `Event::Exited`) says why.
+            StreamEnd::NotStarted => {
+                self.outlet.pending.clear();
+                self.outlet.close_if_flushed();
+            }
+            _ => self.outlet.pending.push_back(Event::End {
+                child: self.child,
+                stream: self.stream,
+                end: end.clone(),
+            }),
+        }
+        if *end == StreamEnd::Killed {
+            // One try, then let go: the reactor is stopping.
+            let _ = self.outlet.deliver();
+            self.outlet.pending.clear();
+            self.outlet.close_if_flushed();
+        }
     }
 
     fn flush(&mut self) -> Flow {

@@ -438,11 +438,9 @@ impl Running {
         self.end_stdin(StreamEnd::Killed);
         self.end_output_with(0, StreamEnd::Killed, notify);
         self.end_output_with(1, StreamEnd::Killed, notify);
-        for index in 0..2 {
-            if let Some(sink) = self.flushing[index].take() {
-                self.ended_sinks[index] = Some(sink);
-            }
-        }
+        // A sink still flushing cannot be told twice that its stream ended:
+        // drop it, so that whatever it holds (a channel's sender) is let go.
+        self.flushing = [None, None];
         self.exit_watch = None;
     }
 
@@ -745,7 +743,7 @@ impl Reactor {
             status: None,
             stdin: None,
             outputs: [None, None],
-            sinks: job.sinks,
+            sinks: end_unstarted(job.sinks),
             started: now,
             exited: None,
             finished: now,
@@ -893,7 +891,7 @@ impl Reactor {
                     status: None,
                     stdin: None,
                     outputs: [None, None],
-                    sinks,
+                    sinks: end_unstarted(sinks),
                     started,
                     exited: None,
                     finished: Instant::now(),
@@ -1252,6 +1250,14 @@ impl Reactor {
         self.timers.clear();
         self.polled_exits = 0;
     }
+}
+
+/// Tells the sinks of a child that never started so.
+fn end_unstarted(mut sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
+    for sink in sinks.iter_mut().flatten() {
+        sink.sink().end(&StreamEnd::NotStarted);
+    }
+    sinks
 }
 
 fn not_running(child: ChildId) -> io::Error {

@@ -58,6 +58,9 @@ pub enum StreamEnd {
     /// Reading or writing the pipe failed; the child was killed and the
     /// error is in [`Report::error`](crate::Report::error).
     Error(io::ErrorKind),
+    /// The child never started (it could not be spawned, or was cancelled
+    /// first): the sink was never started and gets no chunk.
+    NotStarted,
 }
 
 /// Where the reactor hands a child's output.
@@ -143,7 +146,8 @@ pub trait Sink {
     }
 
     /// Called once when the stream has ended, with why. No chunk follows.
-    /// Not called if the child never started. Does nothing by default.
+    /// A child that never started ends its sinks with
+    /// [`StreamEnd::NotStarted`]. Does nothing by default.
     fn end(&mut self, end: &StreamEnd) {
         let _ = end;
     }

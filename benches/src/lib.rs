@@ -1,8 +1,20 @@
-//! Benchmark helpers shared by the `emit`, `drain-threads` and
-//! `compare-drain` binaries: byte-size parsing, the one-line report that
-//! every drain reader prints, and small statistics.
+//! Benchmark helpers shared by the binaries of this package: byte-size
+//! parsing, the one-line report that every drain reader prints, and small
+//! statistics (here); the peer runners' command line and result line
+//! ([`peer`]); delivery latency across processes ([`latency`]); and
+//! measuring a process from outside ([`measure`]).
+//!
+//! The binaries: `emit` and `tick` are the children; `drain-threads` and
+//! `compare-drain` compare procpump's `drain` example with a
+//! thread-per-pipe reader; `peer-*` run one peer on one scenario and
+//! `bench-peers` runs them all, alternately, and prints the tables of
+//! `docs/BENCHMARKS.md`.
 
 use std::fmt;
+
+pub mod latency;
+pub mod measure;
+pub mod peer;
 
 /// One MiB, the chunk size `emit` writes with and the unit RSS is shown in.
 pub const MIB: u64 = 1 << 20;

@@ -519,8 +519,9 @@ channel is full and is resumed by a watcher thread blocked on the channel: no ti
 
 /// What limits case 7's figures.
 const NOTES_FILE: &str = "Into the page cache of ext4 (no fsync); the file is deleted after \
-each run. `FileSink` splices pipe → file (no copy through user space); `cat` copies through \
-a 128 KiB buffer from a 64 KiB pipe. Page-cache allocation and the 2 vCPUs bound both.";
+each run. `FileSink` as it comes (reads into the reactor's buffer and writes; splicing is \
+opt-in, `zero_copy(true)`); `cat` copies through a 128 KiB buffer from a 64 KiB pipe, and is \
+bimodal like the 64 KiB readers of case 1. Page-cache allocation and the 2 vCPUs bound both.";
 
 /// The parsed command line.
 #[derive(Debug)]

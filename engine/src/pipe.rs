@@ -20,6 +20,8 @@ pub(crate) struct Registered {
     file: File,
     key: usize,
     shared: Arc<Shared>,
+    /// Bytes this pipe was enlarged by, charged to the reactor's budget.
+    enlarged: usize,
 }
 
 impl Registered {
@@ -34,6 +36,7 @@ impl Registered {
             file: File::from(fd),
             key,
             shared,
+            enlarged: 0,
         })
     }
 
@@ -57,8 +60,41 @@ impl Registered {
     }
 }
 
+impl Registered {
+    /// Raises the pipe's capacity to `target`, once it was found full, if
+    /// the reactor's budget for enlarged pipes allows (see
+    /// [`PipeBudget`](crate::reactor::PipeBudget)). A refusal (the budget,
+    /// the kernel's per-user limit, no such control) is not an error: the
+    /// pipe keeps its size.
+    fn grow(&mut self, capacity: &mut usize, target: usize) {
+        if target <= *capacity {
+            return;
+        }
+        let extra = target - *capacity;
+        if !self.shared.pipe_budget.take(extra) {
+            log::debug!(
+                "pipe kept at {} bytes: the budget for enlarged pipes is spent",
+                *capacity
+            );
+            return;
+        }
+        match sys::enlarge_pipe(&self.file, target) {
+            Ok(size) => {
+                log::trace!("pipe enlarged from {} to {size} bytes", *capacity);
+                self.enlarged = extra;
+                *capacity = size;
+            }
+            Err(err) => {
+                self.shared.pipe_budget.give_back(extra);
+                log::debug!("pipe kept at {} bytes: enlarging refused: {err}", *capacity);
+            }
+        }
+    }
+}
+
 impl Drop for Registered {
     fn drop(&mut self) {
+        self.shared.pipe_budget.give_back(self.enlarged);
         if let Err(err) = self.shared.poller.delete(&self.file) {
             log::debug!("removing fd from the poller failed: {err}");
         }
@@ -68,23 +104,6 @@ impl Drop for Registered {
 /// Starts a pipe's capacity at what the kernel says (64 KiB by default).
 fn capacity_of(file: &File) -> usize {
     sys::pipe_capacity(file).unwrap_or(64 * 1024)
-}
-
-/// Raises a pipe's capacity once, when it was found full. A refusal (the
-/// per-user limit, or no such control) is not an error: the pipe keeps its
-/// size.
-fn grow(file: &File, capacity: &mut usize, grown: &mut bool, target: usize) {
-    *grown = true;
-    if target <= *capacity {
-        return;
-    }
-    match sys::enlarge_pipe(file, target) {
-        Ok(size) => {
-            log::trace!("pipe enlarged from {} to {size} bytes", *capacity);
-            *capacity = size;
-        }
-        Err(err) => log::debug!("pipe kept at {} bytes: enlarging refused: {err}", *capacity),
-    }
 }
 
 /// The reactor's end of an output pipe, and its sink.
@@ -221,12 +240,8 @@ impl OutPipe {
     fn delivered(&mut self, n: usize, flow: Flow, pipe_size: usize) -> Flow {
         self.bytes += n as u64;
         if n >= self.capacity && !self.grown {
-            grow(
-                &self.fd.file,
-                &mut self.capacity,
-                &mut self.grown,
-                pipe_size,
-            );
+            self.grown = true;
+            self.fd.grow(&mut self.capacity, pipe_size);
         }
         match flow {
             Flow::Pause => self.paused = true,
@@ -359,12 +374,8 @@ impl InPipe {
 
     fn full(&mut self, pipe_size: usize) {
         if !self.grown {
-            grow(
-                &self.fd.file,
-                &mut self.capacity,
-                &mut self.grown,
-                pipe_size,
-            );
+            self.grown = true;
+            self.fd.grow(&mut self.capacity, pipe_size);
         }
     }
 }

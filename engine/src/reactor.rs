@@ -7,7 +7,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_channel::{Sender, TrySendError};
@@ -66,6 +66,7 @@ pub struct Options {
     pipe_size: usize,
     poll_exits: bool,
     max_running: usize,
+    pipe_budget: Option<usize>,
 }
 
 impl Default for Options {
@@ -76,6 +77,7 @@ impl Default for Options {
             pipe_size: 1024 * 1024,
             poll_exits: false,
             max_running: usize::MAX,
+            pipe_budget: None,
         }
     }
 }
@@ -120,6 +122,17 @@ impl Options {
         self
     }
 
+    /// The most bytes the reactor may add, all pipes together, by enlarging
+    /// them. The kernel charges pipe pages to their user, and once an
+    /// unprivileged user passes `/proc/sys/fs/pipe-user-pages-soft` (64 MiB
+    /// by default), every new pipe that user makes, in any process, is cut
+    /// to a page or two. Default: a quarter of that limit for an
+    /// unprivileged user, no limit for root (whom the kernel exempts).
+    pub fn pipe_budget(mut self, bytes: usize) -> Options {
+        self.pipe_budget = Some(bytes);
+        self
+    }
+
     /// At most this many children running at once; the others wait in the
     /// queue, in order, and start as running ones are reported. Default:
     /// no limit. Clamped to at least 1.
@@ -160,9 +173,42 @@ pub(crate) enum Request {
     Stop { kill: bool },
 }
 
+/// How many bytes the reactor may add to its pipes by enlarging them
+/// ([`Options::pipe_budget`]).
+pub(crate) struct PipeBudget {
+    used: AtomicUsize,
+    limit: usize,
+}
+
+impl PipeBudget {
+    fn new(limit: Option<usize>) -> PipeBudget {
+        PipeBudget {
+            used: AtomicUsize::new(0),
+            limit: limit.unwrap_or_else(sys::pipe_budget),
+        }
+    }
+
+    /// Takes `bytes` from the budget, if they are left.
+    pub(crate) fn take(&self, bytes: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(bytes).filter(|&total| total <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// Returns `bytes` taken before.
+    pub(crate) fn give_back(&self, bytes: usize) {
+        if bytes > 0 {
+            self.used.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
 /// What the reactor shares with resumers and handles on other threads.
 pub(crate) struct Shared {
     pub(crate) poller: Poller,
+    pub(crate) pipe_budget: PipeBudget,
     requests: Mutex<Vec<Request>>,
     pub(crate) watcher: Watcher,
     next_id: AtomicU64,
@@ -544,6 +590,7 @@ impl Reactor {
         Ok(Reactor {
             shared: Arc::new(Shared {
                 poller,
+                pipe_budget: PipeBudget::new(options.pipe_budget),
                 requests: Mutex::new(Vec::new()),
                 watcher: Watcher::default(),
                 next_id: AtomicU64::new(0),
@@ -1308,5 +1355,21 @@ impl fmt::Debug for Reactor {
             .field("running", &self.by_id.len())
             .field("queued", &self.queue.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PipeBudget;
+
+    #[test]
+    fn pipe_budget_is_never_overspent_and_is_given_back() {
+        let budget = PipeBudget::new(Some(3 << 20));
+        assert!(budget.take(1 << 20));
+        assert!(budget.take(2 << 20));
+        assert!(!budget.take(1));
+        budget.give_back(1 << 20);
+        assert!(budget.take(1 << 20));
+        assert!(!budget.take(1 << 20));
     }
 }

@@ -29,6 +29,24 @@ pub(crate) fn max_pipe_size() -> Option<usize> {
         .ok()
 }
 
+/// How many bytes this process may add to its pipes by enlarging them: a
+/// quarter of the per-user soft limit, or no limit for a privileged user
+/// (which the kernel exempts).
+pub(crate) fn pipe_budget() -> usize {
+    if rustix::process::geteuid().is_root() {
+        return usize::MAX;
+    }
+    let pages: usize = std::fs::read_to_string("/proc/sys/fs/pipe-user-pages-soft")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(16384);
+    if pages == 0 {
+        // 0 means no soft limit.
+        return usize::MAX;
+    }
+    pages.saturating_mul(4096) / 4
+}
+
 /// A pidfd for `child`: readable once it has exited. `None` where the kernel
 /// has no `pidfd_open` (before 5.3) or refuses it; the reactor then polls.
 pub(crate) fn exit_watch(child: &Child) -> Option<OwnedFd> {

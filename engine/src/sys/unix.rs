@@ -28,3 +28,8 @@ pub(crate) fn exit_watch(_child: &Child) -> Option<OwnedFd> {
 pub(crate) fn splice(_from: impl AsFd, _to: impl AsFd, _len: usize) -> io::Result<usize> {
     Err(io::ErrorKind::Unsupported.into())
 }
+
+/// No pipe enlarging here, so no budget to keep.
+pub(crate) fn pipe_budget() -> usize {
+    0
+}

@@ -242,7 +242,9 @@ fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
         }
     }));
     *alive.lock().unwrap_or_else(PoisonError::into_inner) = false;
-    // Jobs that arrived after the last turn.
+    // First what runs or is being started (this also collects the spawner's
+    // last children), then the jobs that arrived after the last turn.
+    reactor.kill_all(outcome.is_ok());
     for request in reactor.shared().take_requests() {
         if let Request::Spawn(id, job) = request {
             if let Some(waiter) = &job.waiter {
@@ -250,7 +252,6 @@ fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
             }
         }
     }
-    reactor.kill_all(outcome.is_ok());
     if let Err(panic) = outcome {
         panic::resume_unwind(panic);
     }
@@ -303,7 +304,8 @@ impl ChildHandle {
     }
 
     /// Asks the reactor to send `signal` to the child (its whole group if
-    /// it was started with [`Job::process_group`]).
+    /// it was started with [`Job::process_group`]). A child not started yet
+    /// gets it as soon as it starts.
     pub fn signal(&self, signal: crate::Signal) {
         self.shared.request(Request::Signal(self.id, signal));
     }

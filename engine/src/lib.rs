@@ -97,6 +97,7 @@ mod reactor;
 mod report;
 mod signal;
 mod sink;
+mod spawner;
 mod sys;
 mod watcher;
 

@@ -19,6 +19,7 @@ use crate::background::Waiter;
 use crate::job::Lifecycle;
 use crate::pipe::{InPipe, OutPipe, ReadOutcome, Registered, WriteOutcome};
 use crate::sink::BoxSink;
+use crate::spawner::Spawner;
 use crate::watcher::{Sendable, Watcher};
 use crate::{
     sys, ChildId, Error, Event, Flow, InputReport, Job, OutputReport, Report, Result, Resumer,
@@ -35,6 +36,19 @@ enum Timer {
     /// The grace after the stop signal is over: `SIGKILL` to the child and,
     /// even if the child is gone, to its process group.
     Kill { group: Option<u32> },
+}
+
+/// What a child with the spawner thread needs once it has started.
+struct Launch {
+    program: String,
+    stdin: Option<crate::Input>,
+    sinks: [Option<BoxSink>; 2],
+    /// The read end of a merged stdout+stderr pipe.
+    merged_read: Option<OwnedFd>,
+    linger: Option<Duration>,
+    lifecycle: Lifecycle,
+    report_to: ReportTo,
+    started: Instant,
 }
 
 /// Where a child's report goes.
@@ -163,6 +177,8 @@ pub(crate) enum Request {
     Outbox,
     /// Queue a child (from a [`Handle`](crate::Handle)).
     Spawn(ChildId, Box<Job>),
+    /// The spawner thread spawned a child (or failed to).
+    Spawned(ChildId, io::Result<Child>),
     /// Kill a child (from a [`ChildHandle`](crate::ChildHandle) or a
     /// [`Control`](crate::Control)), or drop it if not started.
     Kill(ChildId),
@@ -229,6 +245,21 @@ impl Shared {
         ChildId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// Takes the outcomes of the spawner thread, leaving other requests.
+    fn take_spawned(&self) -> Vec<(ChildId, io::Result<Child>)> {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut spawned = Vec::new();
+        requests.retain_mut(|request| match request {
+            Request::Spawned(id, outcome) => {
+                let outcome = std::mem::replace(outcome, Err(io::ErrorKind::Other.into()));
+                spawned.push((*id, outcome));
+                false
+            }
+            _ => true,
+        });
+        spawned
+    }
+
     pub(crate) fn take_requests(&self) -> Vec<Request> {
         std::mem::take(&mut *self.requests.lock().unwrap_or_else(PoisonError::into_inner))
     }
@@ -249,9 +280,9 @@ fn key(slot: usize, kind: usize) -> usize {
     slot << 2 | kind
 }
 
-/// How long one turn may spend starting queued children before it serves
-/// the pipes of those already running.
-const SPAWN_SLICE: Duration = Duration::from_millis(2);
+/// Children handed to the spawner thread and not yet back: enough to keep
+/// it busy, few enough that the queue's order and cap still hold.
+const SPAWN_AHEAD: usize = 4;
 /// Full reads of one pipe per event, so a fast child cannot starve others.
 const READS_PER_EVENT: usize = 4;
 /// Bytes written to one stdin per event, for the same reason.
@@ -551,6 +582,13 @@ pub struct Reactor {
     free_slots: Vec<usize>,
     by_id: HashMap<ChildId, usize>,
     queue: VecDeque<(ChildId, Job)>,
+    /// Children with the spawner thread, and what they need once started.
+    launching: HashMap<ChildId, Launch>,
+    /// Signals for children not started yet, sent once they are.
+    on_start: Vec<(ChildId, Signal)>,
+    /// Group kills still due after a timeout's grace (see [`Timer::Kill`]).
+    group_kills: usize,
+    spawner: Spawner,
     buffer: Vec<u8>,
     /// Reports for events channels that were full.
     outbox: Vec<(Sender<Event>, Event)>,
@@ -602,6 +640,10 @@ impl Reactor {
             free_slots: Vec::new(),
             by_id: HashMap::new(),
             queue: VecDeque::new(),
+            launching: HashMap::new(),
+            on_start: Vec::new(),
+            group_kills: 0,
+            spawner: Spawner::default(),
             buffer: Vec::new(),
             outbox: Vec::new(),
             stopping: None,
@@ -626,9 +668,21 @@ impl Reactor {
     }
 
     /// Children queued or running, not yet reported (a report waiting for
-    /// room in a full events channel counts too).
+    /// room in a full events channel counts too, and so does a timed-out
+    /// child's process group still due its `SIGKILL` after the grace, even
+    /// if the child itself was reported).
     pub fn len(&self) -> usize {
-        self.queue.len() + self.by_id.len() + self.outbox.len()
+        self.queue.len()
+            + self.launching.len()
+            + self.by_id.len()
+            + self.outbox.len()
+            + self.group_kills
+    }
+
+    /// Children started (their process exists and is wired to the reactor)
+    /// and not yet reported.
+    pub fn running(&self) -> usize {
+        self.by_id.len()
     }
 
     /// True when no child is queued or running.
@@ -648,7 +702,9 @@ impl Reactor {
     /// # Panics
     ///
     /// A panic in a sink or source propagates out of `run`, after every
-    /// child of the reactor has been killed and reaped.
+    /// child of the reactor has been killed and reaped. The reports of
+    /// those children (streams ended [`StreamEnd::Killed`], queued ones
+    /// [`Error::Cancelled`]) come out of the next `run` or `turn`.
     pub fn run(&mut self) -> Result<Vec<Report>> {
         while !self.is_empty() {
             let reports = self.turn(None)?;
@@ -749,9 +805,13 @@ impl Reactor {
             } => self.resume_stream(slot, child, stream, now),
             Request::Outbox => self.send_outbox(),
             Request::Spawn(id, job) => self.queue.push_back((id, *job)),
+            Request::Spawned(id, outcome) => self.launched(id, outcome),
             Request::Kill(id) => self.cancel(id),
             Request::Signal(id, signal) => {
-                if let Err(err) = self.signal(id, signal) {
+                let queued = self.queue.iter().any(|(queued, _)| *queued == id);
+                if queued || self.launching.contains_key(&id) {
+                    self.on_start.push((id, signal));
+                } else if let Err(err) = self.signal(id, signal) {
                     log::debug!("{signal} to {id}: {err}");
                 }
             }
@@ -771,6 +831,8 @@ impl Reactor {
             if let Some((id, job)) = self.queue.remove(position) {
                 self.report_cancelled(id, job);
             }
+        } else if self.launching.contains_key(&id) {
+            self.on_start.push((id, Signal::KILL));
         } else if let Err(err) = self.kill(id) {
             log::debug!("kill {id}: {err}");
         }
@@ -853,8 +915,11 @@ impl Reactor {
     /// How long the next wait may block.
     fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
         // More to start, reports to hand out, or nothing that could wake us.
-        let idle = self.by_id.is_empty() && self.outbox.is_empty();
-        let can_start = !self.queue.is_empty() && self.by_id.len() < self.options.max_running;
+        let idle = self.by_id.is_empty()
+            && self.launching.is_empty()
+            && self.outbox.is_empty()
+            && self.group_kills == 0;
+        let can_start = !self.queue.is_empty() && self.can_launch();
         if can_start || !self.finished.is_empty() || (idle && !self.wait_when_idle) {
             return Some(Duration::ZERO);
         }
@@ -873,21 +938,24 @@ impl Reactor {
         timeout
     }
 
-    /// Starts queued children for at most [`SPAWN_SLICE`].
+    /// Whether another child may go to the spawner thread now.
+    fn can_launch(&self) -> bool {
+        self.launching.len() < SPAWN_AHEAD
+            && self.by_id.len() + self.launching.len() < self.options.max_running
+    }
+
+    /// Hands queued children to the spawner thread, in order.
     fn start_queued(&mut self) {
-        let begin = Instant::now();
-        while self.by_id.len() < self.options.max_running {
+        while self.can_launch() {
             let Some((id, job)) = self.queue.pop_front() else {
                 break;
             };
-            self.start(id, job);
-            if begin.elapsed() >= SPAWN_SLICE {
-                break;
-            }
+            self.launch(id, job);
         }
     }
 
-    fn start(&mut self, id: ChildId, job: Job) {
+    /// Prepares the child's command and hands it to the spawner thread.
+    fn launch(&mut self, id: ChildId, job: Job) {
         let Job {
             mut command,
             stdin,
@@ -898,56 +966,86 @@ impl Reactor {
             merged,
             lifecycle,
         } = job;
-        let report_to = report_destination(report_to, waiter);
-        let (sinks, merged_pipe) = match merged {
-            None => (sinks, Ok(None)),
-            Some(sink) => ([Some(sink), None], merged_pipe(&mut command).map(Some)),
+        let mut launch = Launch {
+            program: command.get_program().to_string_lossy().into_owned(),
+            stdin,
+            sinks,
+            merged_read: None,
+            linger,
+            lifecycle,
+            report_to: report_destination(report_to, waiter),
+            started: Instant::now(),
         };
+        if let Some(sink) = merged {
+            launch.sinks = [Some(sink), None];
+            match merged_pipe(&mut command) {
+                Ok(read) => launch.merged_read = Some(read),
+                Err(err) => return self.not_started(id, launch, err),
+            }
+        }
         if lifecycle.process_group {
             std::os::unix::process::CommandExt::process_group(&mut command, 0);
         }
-        let program = command.get_program().to_string_lossy().into_owned();
-        if stdin.is_some() {
+        if launch.stdin.is_some() {
             command.stdin(Stdio::piped());
         }
-        if sinks[0].is_some() && !matches!(merged_pipe, Ok(Some(_))) {
+        if launch.sinks[0].is_some() && launch.merged_read.is_none() {
             command.stdout(Stdio::piped());
         }
-        if sinks[1].is_some() {
+        if launch.sinks[1].is_some() {
             command.stderr(Stdio::piped());
         }
-        let started = Instant::now();
+        self.launching.insert(id, launch);
+        self.spawner.spawn(&self.shared, id, command);
+    }
+
+    /// Reports a child that could not start.
+    fn not_started(&mut self, id: ChildId, launch: Launch, err: io::Error) {
+        log::debug!("child {id}: cannot start {}: {err}", launch.program);
+        let report = Report {
+            id,
+            error: Some(Error::Spawn {
+                child: id,
+                program: launch.program.clone(),
+                source: err,
+            }),
+            program: launch.program,
+            pid: None,
+            status: None,
+            stdin: None,
+            outputs: [None, None],
+            sinks: end_unstarted(launch.sinks),
+            started: launch.started,
+            exited: None,
+            finished: Instant::now(),
+            timed_out: false,
+        };
+        self.deliver(launch.report_to, report);
+    }
+
+    /// The spawner thread is back with a child (or an error): wire it.
+    fn launched(&mut self, id: ChildId, outcome: io::Result<Child>) {
+        let Some(launch) = self.launching.remove(&id) else {
+            return;
+        };
+        let mut child = match outcome {
+            Ok(child) => child,
+            Err(err) => return self.not_started(id, launch, err),
+        };
+        let Launch {
+            program,
+            stdin,
+            sinks,
+            merged_read,
+            linger,
+            lifecycle,
+            report_to,
+            started,
+        } = launch;
         let spawn_error = |program: &str, source| Error::Spawn {
             child: id,
             program: program.to_owned(),
             source,
-        };
-        let spawned = merged_pipe.and_then(|pipe| Ok((command.spawn()?, pipe)));
-        // The command holds the write end of a merged pipe: close it, or the
-        // pipe would never reach end of file.
-        drop(command);
-        let (mut child, merged_read) = match spawned {
-            Ok(spawned) => spawned,
-            Err(err) => {
-                log::debug!("child {id}: cannot start {program}: {err}");
-                let error = spawn_error(&program, err);
-                let report = Report {
-                    id,
-                    program,
-                    pid: None,
-                    status: None,
-                    stdin: None,
-                    outputs: [None, None],
-                    sinks: end_unstarted(sinks),
-                    started,
-                    exited: None,
-                    finished: Instant::now(),
-                    error: Some(error),
-                    timed_out: false,
-                };
-                self.deliver(report_to, report);
-                return;
-            }
         };
         log::debug!("child {id} ({program}) started, pid {}", child.id());
         let slot = self.free_slots.pop().unwrap_or_else(|| {
@@ -1010,6 +1108,12 @@ impl Reactor {
             self.timers
                 .push(Reverse((started + timeout, id, Timer::Timeout)));
         }
+        for (_, signal) in self.on_start.iter().filter(|(target, _)| *target == id) {
+            if let Err(err) = running.signal(*signal) {
+                log::debug!("{signal} to {id}: {err}");
+            }
+        }
+        self.on_start.retain(|(target, _)| *target != id);
         self.by_id.insert(id, slot);
         self.slots[slot] = Some(running);
     }
@@ -1191,6 +1295,7 @@ impl Reactor {
                 Timer::Timeout => self.timed_out(child, now),
                 Timer::Kill { group } => {
                     if let Some(group) = group {
+                        self.group_kills -= 1;
                         // The group may outlive the child's report.
                         let _ = Signal::KILL.send_group(group);
                     }
@@ -1228,6 +1333,9 @@ impl Reactor {
             let group = running.group();
             self.timers
                 .push(Reverse((now + grace, child, Timer::Kill { group })));
+            if group.is_some() {
+                self.group_kills += 1;
+            }
         }
     }
 
@@ -1286,6 +1394,42 @@ impl Reactor {
         while let Some((id, job)) = self.queue.pop_front() {
             self.report_cancelled(id, job);
         }
+        // Children with the spawner: let it finish, then kill what it
+        // started and report the rest as cancelled.
+        self.spawner.stop();
+        for (id, outcome) in self.shared.take_spawned() {
+            let Some(launch) = self.launching.remove(&id) else {
+                continue;
+            };
+            if let Ok(mut child) = outcome {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            let sinks = if notify {
+                end_unstarted(launch.sinks)
+            } else {
+                launch.sinks
+            };
+            let report = Report {
+                id,
+                error: Some(Error::Cancelled {
+                    child: id,
+                    program: launch.program.clone(),
+                }),
+                program: launch.program,
+                pid: None,
+                status: None,
+                stdin: None,
+                outputs: [None, None],
+                sinks,
+                started: launch.started,
+                exited: None,
+                finished: Instant::now(),
+                timed_out: false,
+            };
+            self.deliver(launch.report_to, report);
+        }
+        self.on_start.clear();
         let now = Instant::now();
         for slot in 0..self.slots.len() {
             if let Some(running) = self.slots[slot].as_mut() {
@@ -1294,7 +1438,13 @@ impl Reactor {
                 self.finish(slot, now);
             }
         }
-        self.timers.clear();
+        // Groups still due their SIGKILL get it now.
+        for Reverse((_, _, timer)) in self.timers.drain() {
+            if let Timer::Kill { group: Some(group) } = timer {
+                let _ = Signal::KILL.send_group(group);
+            }
+        }
+        self.group_kills = 0;
         self.polled_exits = 0;
     }
 }

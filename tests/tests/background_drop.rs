@@ -87,7 +87,9 @@ fn dropping_the_last_handle_kills_and_reaps_every_child() {
         }
         drop(events);
 
-        // Everything runs: one process per child.
+        // Everything runs: one process per child, and every chunk channel
+        // full (the children start on the spawner threads, and fill their
+        // channels a moment later).
         let expected = children.len();
         assert!(
             eventually(Duration::from_secs(20), || {
@@ -96,7 +98,12 @@ fn dropping_the_last_handle_kills_and_reaps_every_child() {
             "not every child started: {} of {expected} running",
             live_children().len()
         );
-        assert!(receivers.iter().all(|r| r.is_full()));
+        assert!(
+            eventually(Duration::from_secs(20), || receivers
+                .iter()
+                .all(|r| r.is_full())),
+            "a chunk channel never filled up"
+        );
 
         // The last clones go away on other threads, at once.
         let begin = Instant::now();

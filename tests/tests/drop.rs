@@ -5,7 +5,7 @@
 //! One test only in this file: it counts the whole process's descriptors
 //! and children, which tests running alongside would disturb.
 
-use procpump::{Discard, Flow, Input, Job, Reactor, Sink, StreamContext};
+use procpump::{Discard, Flow, Input, Job, Options, Reactor, Sink, StreamContext};
 use procpump_tests::{bin, kill_and_reap_children, live_children, open_fd_list, open_fds};
 use std::io;
 use std::process::Command;
@@ -34,7 +34,8 @@ fn dropping_a_reactor_kills_and_reaps_its_children() {
     assert!(live_children().is_empty());
 
     let started = Arc::new(AtomicUsize::new(0));
-    let mut reactor = Reactor::new().unwrap();
+    // The cap keeps the last job queued: it never starts.
+    let mut reactor = Reactor::with_options(Options::new().max_running(9)).unwrap();
     let mut expected = 0;
     for _ in 0..6 {
         let mut sleep = Command::new(bin("pp-sleep"));
@@ -64,7 +65,8 @@ fn dropping_a_reactor_kills_and_reaps_its_children() {
     exit.args(["0", "--stdout", "done"]);
     reactor.spawn(Job::new(exit).stdout(Started(Arc::clone(&started))));
     expected += 1;
-    // Never started at all.
+    // Never started at all: queued behind the cap.
+    assert_eq!(expected, 9);
     reactor.spawn(Job::new(Command::new(bin("pp-sleep"))));
 
     while started.load(Ordering::SeqCst) < expected {

@@ -244,8 +244,9 @@ fn paused_stream_is_force_closed_after_it_is_resumed() {
         turn(&mut reactor, left);
     }
 
-    reactor.resume(id, Stream::Stdout);
+    // Taken before the resume: the new linger starts at the resume.
     let resumed = Instant::now();
+    reactor.resume(id, Stream::Stdout);
     let mut report = loop {
         if let Some(report) = reactor.turn(Some(Duration::from_millis(50))).unwrap().pop() {
             break report;

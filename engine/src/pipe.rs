@@ -22,13 +22,26 @@ pub(crate) struct Registered {
     shared: Arc<Shared>,
     /// Bytes this pipe was enlarged by, charged to the reactor's budget.
     enlarged: usize,
+    /// The child at the other end.
+    pid: u32,
+    /// Full pipes to let pass before trying to enlarge again.
+    deferred: u32,
 }
+
+/// How many times a full pipe is let pass, after the child was found on
+/// the reactor's CPU, before that is checked again.
+const GROW_DEFERRAL: u32 = 64;
 
 impl Registered {
     /// Registers `fd` under `key`, with no interest yet (oneshot mode: it
     /// reports nothing until [`arm_read`](Self::arm_read) or
     /// [`arm_write`](Self::arm_write)).
-    pub(crate) fn new(fd: OwnedFd, key: usize, shared: Arc<Shared>) -> io::Result<Registered> {
+    pub(crate) fn new(
+        fd: OwnedFd,
+        key: usize,
+        pid: u32,
+        shared: Arc<Shared>,
+    ) -> io::Result<Registered> {
         // SAFETY: `fd` is owned by the `Registered` built below, whose
         // `Drop` deletes it from the poller before the `File` closes it.
         unsafe { shared.poller.add(&fd, Event::none(key))? };
@@ -37,6 +50,8 @@ impl Registered {
             key,
             shared,
             enlarged: 0,
+            pid,
+            deferred: 0,
         })
     }
 
@@ -66,9 +81,25 @@ impl Registered {
     /// [`PipeBudget`](crate::reactor::PipeBudget)). A refusal (the budget,
     /// the kernel's per-user limit, no such control) is not an error: the
     /// pipe keeps its size.
-    fn grow(&mut self, capacity: &mut usize, target: usize) {
+    ///
+    /// A large pipe pays when the child and the reactor run on different
+    /// CPUs (far fewer cross-CPU wake-ups); when they share one, the small
+    /// pipe that stays in cache is faster. So while the child last ran on
+    /// this thread's CPU, the pipe is left as it is and checked again after
+    /// [`GROW_DEFERRAL`] more full pipes.
+    ///
+    /// Returns false when it should be asked again later.
+    fn grow(&mut self, capacity: &mut usize, target: usize) -> bool {
         if target <= *capacity {
-            return;
+            return true;
+        }
+        if self.deferred > 0 {
+            self.deferred -= 1;
+            return false;
+        }
+        if sys::shares_cpu(self.pid) {
+            self.deferred = GROW_DEFERRAL;
+            return false;
         }
         let extra = target - *capacity;
         if !self.shared.pipe_budget.take(extra) {
@@ -76,7 +107,7 @@ impl Registered {
                 "pipe kept at {} bytes: the budget for enlarged pipes is spent",
                 *capacity
             );
-            return;
+            return true;
         }
         match sys::enlarge_pipe(&self.file, target) {
             Ok(size) => {
@@ -89,6 +120,7 @@ impl Registered {
                 log::debug!("pipe kept at {} bytes: enlarging refused: {err}", *capacity);
             }
         }
+        true
     }
 }
 
@@ -240,8 +272,7 @@ impl OutPipe {
     fn delivered(&mut self, n: usize, flow: Flow, pipe_size: usize) -> Flow {
         self.bytes += n as u64;
         if n >= self.capacity && !self.grown {
-            self.grown = true;
-            self.fd.grow(&mut self.capacity, pipe_size);
+            self.grown = self.fd.grow(&mut self.capacity, pipe_size);
         }
         match flow {
             Flow::Pause => self.paused = true,
@@ -374,8 +405,7 @@ impl InPipe {
 
     fn full(&mut self, pipe_size: usize) {
         if !self.grown {
-            self.grown = true;
-            self.fd.grow(&mut self.capacity, pipe_size);
+            self.grown = self.fd.grow(&mut self.capacity, pipe_size);
         }
     }
 }

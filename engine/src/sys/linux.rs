@@ -78,3 +78,21 @@ pub(crate) fn splice(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<u
         SpliceFlags::MOVE,
     )?)
 }
+
+/// Whether the process `pid` last ran on the CPU this thread runs on (from
+/// the `processor` field of `/proc/.../stat`). False when unknown.
+pub(crate) fn shares_cpu(pid: u32) -> bool {
+    fn last_cpu(path: &str) -> Option<u32> {
+        let stat = std::fs::read_to_string(path).ok()?;
+        // Fields after the command name, which may hold spaces and ')'.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        rest.split_whitespace().nth(36)?.parse().ok()
+    }
+    match (
+        last_cpu("/proc/thread-self/stat"),
+        last_cpu(&format!("/proc/{pid}/stat")),
+    ) {
+        (Some(ours), Some(theirs)) => ours == theirs,
+        _ => false,
+    }
+}

@@ -586,6 +586,8 @@ pub struct Reactor {
     queue: VecDeque<(ChildId, Job)>,
     /// Children with the spawner thread, and what they need once started.
     launching: HashMap<ChildId, Launch>,
+    /// Requests taken from [`Shared`] and not yet served.
+    requests: VecDeque<Request>,
     /// Signals for children not started yet, sent once they are.
     on_start: Vec<(ChildId, Signal)>,
     /// Group kills still due after a timeout's grace (see [`Timer::Kill`]).
@@ -643,6 +645,7 @@ impl Reactor {
             by_id: HashMap::new(),
             queue: VecDeque::new(),
             launching: HashMap::new(),
+            requests: VecDeque::new(),
             on_start: Vec::new(),
             group_kills: 0,
             spawner: Spawner::default(),
@@ -782,7 +785,11 @@ impl Reactor {
             Err(err) => return Err(Error::Reactor(err)),
         }
         let now = Instant::now();
-        for request in self.shared.take_requests() {
+        // Served from a field, so that if a sink panics midway, the
+        // requests not yet served (children just spawned among them) are
+        // still there for `kill_all`.
+        self.requests.extend(self.shared.take_requests());
+        while let Some(request) = self.requests.pop_front() {
             self.serve(request, now);
         }
         let mut ready = std::mem::take(&mut self.ready);
@@ -1392,6 +1399,41 @@ impl Reactor {
         }
     }
 
+    /// A child back from the spawner while the reactor stops: killed and
+    /// reaped, reported as cancelled.
+    fn abandon(&mut self, id: ChildId, outcome: io::Result<Child>, notify: bool) {
+        let Some(launch) = self.launching.remove(&id) else {
+            return;
+        };
+        if let Ok(mut child) = outcome {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let sinks = if notify {
+            end_unstarted(launch.sinks)
+        } else {
+            launch.sinks
+        };
+        let report = Report {
+            id,
+            error: Some(Error::Cancelled {
+                child: id,
+                program: launch.program.clone(),
+            }),
+            program: launch.program,
+            pid: None,
+            status: None,
+            stdin: None,
+            outputs: [None, None],
+            sinks,
+            started: launch.started,
+            exited: None,
+            finished: Instant::now(),
+            timed_out: false,
+        };
+        self.deliver(launch.report_to, report);
+    }
+
     /// Kills and reaps every child and reports it (its streams ended as
     /// [`StreamEnd::Killed`], told to the sinks if `notify`); reports the
     /// queued ones as cancelled.
@@ -1400,39 +1442,19 @@ impl Reactor {
             self.report_cancelled(id, job);
         }
         // Children with the spawner: let it finish, then kill what it
-        // started and report the rest as cancelled.
+        // started and report the rest as cancelled; likewise for requests
+        // a panic left unserved.
         self.spawner.stop();
-        for (id, outcome) in self.shared.take_spawned() {
-            let Some(launch) = self.launching.remove(&id) else {
-                continue;
-            };
-            if let Ok(mut child) = outcome {
-                let _ = child.kill();
-                let _ = child.wait();
+        let mut spawned = self.shared.take_spawned();
+        for request in std::mem::take(&mut self.requests) {
+            match request {
+                Request::Spawned(id, outcome) => spawned.push((id, outcome)),
+                Request::Spawn(id, job) => self.report_cancelled(id, *job),
+                _ => {}
             }
-            let sinks = if notify {
-                end_unstarted(launch.sinks)
-            } else {
-                launch.sinks
-            };
-            let report = Report {
-                id,
-                error: Some(Error::Cancelled {
-                    child: id,
-                    program: launch.program.clone(),
-                }),
-                program: launch.program,
-                pid: None,
-                status: None,
-                stdin: None,
-                outputs: [None, None],
-                sinks,
-                started: launch.started,
-                exited: None,
-                finished: Instant::now(),
-                timed_out: false,
-            };
-            self.deliver(launch.report_to, report);
+        }
+        for (id, outcome) in spawned {
+            self.abandon(id, outcome, notify);
         }
         self.on_start.clear();
         let now = Instant::now();

@@ -815,7 +815,11 @@ impl Reactor {
             Request::Outbox => self.send_outbox(),
             Request::Spawn(id, job) => self.queue.push_back((id, *job)),
             Request::Spawned(id, outcome) => self.launched(id, outcome),
-            Request::Kill(id) => self.cancel(id),
+            Request::Kill(id) => {
+                if let Err(err) = self.cancel(id) {
+                    log::debug!("kill {id}: {err}");
+                }
+            }
             Request::Signal(id, signal) => {
                 let queued = self.queue.iter().any(|(queued, _)| *queued == id);
                 if queued || self.launching.contains_key(&id) {
@@ -833,17 +837,27 @@ impl Reactor {
         }
     }
 
-    /// Kills a running child, or drops a queued one with a report that
-    /// says it was cancelled.
-    fn cancel(&mut self, id: ChildId) {
+    /// Ends a child whatever its state: a queued one is dropped and
+    /// reported [`Error::Cancelled`]; one being started is killed as soon
+    /// as it has started; a running one is killed (`SIGKILL`, its whole
+    /// group if it has one of its own). It is reported as usual.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotFound`] if the child is neither queued nor
+    /// running (already reported, or not of this reactor); the error of
+    /// `kill(2)` otherwise.
+    pub fn cancel(&mut self, id: ChildId) -> io::Result<()> {
         if let Some(position) = self.queue.iter().position(|(queued, _)| *queued == id) {
             if let Some((id, job)) = self.queue.remove(position) {
                 self.report_cancelled(id, job);
             }
+            Ok(())
         } else if self.launching.contains_key(&id) {
             self.on_start.push((id, Signal::KILL));
-        } else if let Err(err) = self.kill(id) {
-            log::debug!("kill {id}: {err}");
+            Ok(())
+        } else {
+            self.kill(id)
         }
     }
 

@@ -193,6 +193,37 @@ where
     }
 }
 
+/// A boxed sink is a sink, so sinks chosen at run time can be mixed.
+impl Sink for Box<dyn Sink + Send> {
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        (**self).chunk(chunk)
+    }
+
+    fn start(&mut self, context: &StreamContext<'_>) {
+        (**self).start(context);
+    }
+
+    fn resume(&mut self) -> Flow {
+        (**self).resume()
+    }
+
+    fn splice_target(&mut self) -> Option<BorrowedFd<'_>> {
+        (**self).splice_target()
+    }
+
+    fn spliced(&mut self, bytes: usize) -> Flow {
+        (**self).spliced(bytes)
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        (**self).end(end);
+    }
+
+    fn flush(&mut self) -> Flow {
+        (**self).flush()
+    }
+}
+
 /// A sink that throws every byte away (the report still counts them).
 ///
 /// # Examples
@@ -422,3 +453,22 @@ impl<S: Sink + Send + 'static> AnySink for S {
 
 /// A boxed sink, as kept in a job and returned in a report.
 pub(crate) type BoxSink = Box<dyn AnySink>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_boxed_sink_forwards_every_call() {
+        let mut seen = Vec::new();
+        let mut boxed: Box<dyn Sink + Send> = Box::new(|chunk: &[u8]| {
+            assert_eq!(chunk, b"abc");
+            Flow::Pause
+        });
+        seen.push(boxed.chunk(b"abc"));
+        seen.push(boxed.resume());
+        seen.push(boxed.flush());
+        assert!(boxed.splice_target().is_none());
+        assert_eq!(seen, [Flow::Pause, Flow::Continue, Flow::Continue]);
+    }
+}

@@ -1,5 +1,6 @@
 //! `Reactor::kill` ends one running child with `SIGKILL`; its streams end
 //! as the pipes close and it is reported as usual, the others run on.
+//! `Reactor::cancel` ends a child whatever its state.
 
 use procpump::{Discard, Flow, Input, Job, Reactor, Sink, Stream, StreamContext, StreamEnd};
 use procpump_tests::bin;
@@ -87,4 +88,44 @@ fn kill_ends_one_running_child() {
     // Reported: nothing to kill any more.
     let err = reactor.kill(victim).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn cancel_ends_a_child_queued_starting_or_running() {
+    let mut reactor = Reactor::with_options(procpump::Options::new().max_running(2)).unwrap();
+    let sleeper = || {
+        let mut sleep = Command::new(bin("pp-sleep"));
+        sleep.arg("30000");
+        Job::new(sleep).stdout(Discard)
+    };
+    let running = reactor.spawn(sleeper());
+    // Handed to the spawner in the first turn, maybe not yet wired.
+    let starting = reactor.spawn(sleeper());
+    let queued = reactor.spawn(sleeper());
+    assert!(reactor.turn(Some(Duration::ZERO)).unwrap().is_empty());
+    reactor.cancel(queued).unwrap();
+    reactor.cancel(starting).unwrap();
+    let mut reports = Vec::new();
+    while reactor.running() < 1 {
+        reports.extend(reactor.turn(Some(Duration::from_millis(10))).unwrap());
+    }
+    reactor.cancel(running).unwrap();
+    reports.extend(reactor.run().unwrap());
+    assert_eq!(reports.len(), 3);
+    let report = |id| reports.iter().find(|r| r.id() == id).unwrap();
+    assert!(
+        matches!(
+            report(queued).error(),
+            Some(procpump::Error::Cancelled { .. })
+        ),
+        "{:?}",
+        report(queued)
+    );
+    assert_eq!(report(queued).pid(), None);
+    assert_eq!(report(starting).signal(), Some(9), "{:?}", report(starting));
+    assert_eq!(report(running).signal(), Some(9), "{:?}", report(running));
+    assert_eq!(
+        reactor.cancel(running).unwrap_err().kind(),
+        io::ErrorKind::NotFound
+    );
 }

@@ -1,0 +1,143 @@
+//! The terminal: stdout and stderr, buffered and shared by the sinks, the
+//! progress line, and the sinks fanout adds to each stream.
+
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use procpump::{Flow, Sink};
+
+/// The progress line on stderr, drawn only when stderr is a terminal, and
+/// cleared before any other output lands on that terminal.
+#[derive(Debug)]
+pub(crate) struct StatusLine {
+    pub(crate) enabled: bool,
+    pub(crate) shown: AtomicBool,
+}
+
+impl StatusLine {
+    pub(crate) fn clear(&self) {
+        if self.shown.swap(false, Ordering::Relaxed) {
+            let _ = io::stderr().write_all(b"\r\x1b[K");
+        }
+    }
+
+    pub(crate) fn draw(&self, text: &str) {
+        if self.enabled {
+            let _ = write!(io::stderr(), "\r{text}\x1b[K");
+            self.shown.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// stdout or stderr, buffered (flushed after every turn of the reactor),
+/// shared by every sink that writes there. Writing clears the progress
+/// line first when this stream shows on the same terminal.
+#[derive(Clone)]
+pub(crate) struct Console {
+    inner: Arc<Mutex<ConsoleInner>>,
+}
+
+pub(crate) struct ConsoleInner {
+    out: BufWriter<Box<dyn Write + Send>>,
+    status: Arc<StatusLine>,
+    on_screen: bool,
+}
+
+impl Console {
+    pub(crate) fn new(
+        out: Box<dyn Write + Send>,
+        on_screen: bool,
+        status: &Arc<StatusLine>,
+    ) -> Console {
+        let inner = ConsoleInner {
+            out: BufWriter::with_capacity(64 * 1024, out),
+            status: Arc::clone(status),
+            on_screen: on_screen && status.enabled,
+        };
+        Console {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ConsoleInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Write for Console {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut inner = self.lock();
+        if inner.on_screen {
+            inner.status.clear();
+        }
+        inner.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.lock().out.flush()
+    }
+}
+
+/// `--group`: what a command's `Spool` writes out at its end, each line
+/// prefixed with the tag (if any). With a tag, an unterminated last line
+/// gets a newline (the spool flushes once, after the whole output); without
+/// one, the bytes go out as they are.
+pub(crate) struct GroupWriter {
+    console: Console,
+    tag: Vec<u8>,
+    at_line_start: bool,
+}
+
+impl Write for GroupWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.tag.is_empty() {
+            return self.console.write(buf);
+        }
+        for piece in buf.split_inclusive(|&byte| byte == b'\n') {
+            if self.at_line_start {
+                self.console.write_all(&self.tag)?;
+            }
+            self.console.write_all(piece)?;
+            self.at_line_start = piece.ends_with(b"\n");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.at_line_start {
+            self.console.write_all(b"\n")?;
+            self.at_line_start = true;
+        }
+        Ok(())
+    }
+}
+
+/// Counts the bytes of every stream, for the progress line's rate.
+pub(crate) struct Counter(pub(crate) Arc<AtomicU64>);
+
+impl Sink for Counter {
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self.0.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        Flow::Continue
+    }
+}
+
+/// A `--group` writer for one command's stream.
+pub(crate) fn group_writer(console: &Console, tag: &str) -> GroupWriter {
+    GroupWriter {
+        console: console.clone(),
+        tag: tag.as_bytes().to_vec(),
+        at_line_start: true,
+    }
+}
+
+/// Bytes for people: 999 B, 1.2 kB, 3.4 MB, 5.6 GB.
+pub(crate) fn human(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1_000..=999_999 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.1} GB", bytes as f64 / 1e9),
+    }
+}

@@ -1,0 +1,140 @@
+//! What became of each command: its outcome, the tally, and its lines in
+//! the summary.
+
+use std::ffi::OsString;
+
+use procpump::{Report, Signal};
+use procpump_adapters::Tail;
+
+/// The longest command text shown in the summary, in characters.
+pub(crate) const SHOWN_COMMAND: usize = 60;
+
+/// How a command ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Ok,
+    /// Non-zero exit, a signal, or a pipe error.
+    Failed(String),
+    TimedOut(String),
+    /// Stopped by fanout (after a failure, or on Ctrl-C).
+    Killed(String),
+    /// It could not start (or its log files could not be created).
+    NotRun(String),
+}
+
+impl Outcome {
+    pub(crate) fn of(report: &Report, stopped: bool) -> Outcome {
+        if report.status().is_none() {
+            let why = report
+                .error()
+                .map_or("did not start".into(), |e| e.to_string());
+            return Outcome::NotRun(why);
+        }
+        let status = match (report.code(), report.signal()) {
+            (Some(code), _) => format!("exit {code}"),
+            (None, Some(signal)) => Signal::from_number(signal)
+                .map_or_else(|| format!("signal {signal}"), |s| s.to_string()),
+            (None, None) => "unknown status".into(),
+        };
+        match report.error() {
+            _ if report.success() => Outcome::Ok,
+            _ if report.timed_out() => Outcome::TimedOut(status),
+            _ if stopped => Outcome::Killed(status),
+            Some(error) => Outcome::Failed(format!("{status}, {error}")),
+            None => Outcome::Failed(status),
+        }
+    }
+
+    pub(crate) fn word(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed(_) => "failed",
+            Outcome::TimedOut(_) => "timed-out",
+            Outcome::Killed(_) => "killed",
+            Outcome::NotRun(_) => "not-run",
+        }
+    }
+
+    pub(crate) fn detail(&self) -> &str {
+        match self {
+            Outcome::Ok => "exit 0",
+            Outcome::Failed(detail)
+            | Outcome::TimedOut(detail)
+            | Outcome::Killed(detail)
+            | Outcome::NotRun(detail) => detail,
+        }
+    }
+
+    /// Counts in the exit code (and halts with `--halt-on-failure`).
+    pub(crate) fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed(_) | Outcome::TimedOut(_) | Outcome::NotRun(_)
+        )
+    }
+}
+
+/// How many ended which way.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub(crate) ok: u64,
+    pub(crate) failed: u64,
+    pub(crate) timed_out: u64,
+    pub(crate) killed: u64,
+    pub(crate) not_run: u64,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, outcome: &Outcome) {
+        *match outcome {
+            Outcome::Ok => &mut self.ok,
+            Outcome::Failed(_) => &mut self.failed,
+            Outcome::TimedOut(_) => &mut self.timed_out,
+            Outcome::Killed(_) => &mut self.killed,
+            Outcome::NotRun(_) => &mut self.not_run,
+        } += 1;
+    }
+
+    pub(crate) fn done(&self) -> u64 {
+        self.ok + self.failures() + self.killed
+    }
+
+    pub(crate) fn failures(&self) -> u64 {
+        self.failed + self.timed_out + self.not_run
+    }
+}
+
+/// The command as the summary shows it: one line, at most
+/// [`SHOWN_COMMAND`] characters.
+pub(crate) fn shown(line: &OsString) -> String {
+    let text = line.to_string_lossy();
+    let mut shown: String = text
+        .chars()
+        .take(SHOWN_COMMAND)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > SHOWN_COMMAND {
+        shown.push('…');
+    }
+    shown
+}
+
+/// A failed command's stderr tail, each line indented.
+pub(crate) fn tail_text(tail: &Tail) -> String {
+    let bytes = tail.bytes();
+    if bytes.is_empty() {
+        return String::new();
+    }
+    let mut text = String::new();
+    if tail.dropped() > 0 {
+        text += &format!(
+            "    (the last {} of {} bytes of stderr)\n",
+            bytes.len(),
+            tail.total()
+        );
+    }
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        text += &format!("    | {line}\n");
+    }
+    text
+}

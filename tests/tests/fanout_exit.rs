@@ -1,0 +1,179 @@
+//! fanout's exit code (0 when every command succeeded, else the number of
+//! failed ones, 101 past 100), its summary (each command's index, outcome,
+//! duration, bytes, and the stderr tail of failures), and
+//! `--halt-on-failure`.
+
+mod fanout_support;
+
+use std::time::Duration;
+
+use fanout_support::{processes_with, run, unique_sleep};
+use procpump_tests::eventually;
+
+#[test]
+fn all_succeeding_exit_zero() {
+    let ran = run(&["true", "echo hi", "exit 0"]);
+    assert_eq!(ran.code(), 0, "{ran:?}");
+    assert!(ran.summary(1).starts_with("[1] ok"), "{}", ran.stderr);
+    assert_eq!(
+        ran.totals().split_once(" in ").unwrap().0,
+        "fanout: 3 commands"
+    );
+    assert!(ran.totals().ends_with(": 3 ok"), "{}", ran.totals());
+}
+
+#[test]
+fn the_exit_code_counts_the_failures() {
+    let ran = run(&[
+        "-j",
+        "4",
+        "true",
+        "false",
+        "exit 7",
+        "kill -9 $$",
+        "echo ok",
+    ]);
+    assert_eq!(ran.code(), 3, "{}", ran.stderr);
+    assert!(
+        ran.summary(2).starts_with("[2] failed    exit 1 "),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.summary(3).starts_with("[3] failed    exit 7 "),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.summary(4).starts_with("[4] failed    SIGKILL "),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.totals().ends_with(": 2 ok, 3 failed"),
+        "{}",
+        ran.totals()
+    );
+}
+
+#[test]
+fn more_than_a_hundred_failures_exit_101() {
+    let falses =
+        |n: usize| -> Vec<&str> { ["-j", "16"].into_iter().chain(vec!["false"; n]).collect() };
+    let ran = run(&falses(102));
+    assert_eq!(ran.code(), 101, "{}", ran.totals());
+    assert!(
+        ran.totals().ends_with(": 0 ok, 102 failed"),
+        "{}",
+        ran.totals()
+    );
+
+    let ran = run(&falses(100));
+    assert_eq!(ran.code(), 100, "{}", ran.totals());
+}
+
+#[test]
+fn the_summary_gives_bytes_durations_and_the_tail_of_a_failure() {
+    let ran = run(&[
+        "--tail",
+        "23",
+        "seq 1 3; seq 1 5000 >&2; sleep 0.3; exit 2",
+        "printf 12345",
+    ]);
+    assert_eq!(ran.code(), 1);
+    // [1] failed    exit 2        0.305s  out 6        err 23893    seq ...
+    let line = ran.summary(1);
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[..4], ["[1]", "failed", "exit", "2"], "{line}");
+    let secs: f64 = fields[4].strip_suffix('s').unwrap().parse().unwrap();
+    assert!((0.3..5.0).contains(&secs), "{line}");
+    assert_eq!(fields[5..9], ["out", "6", "err", "23893"], "{line}");
+    // The tail: the last 23 bytes of stderr (from inside a line), under
+    // the summary line.
+    let after = ran.stderr.split_once(line).unwrap().1;
+    let tail: Vec<&str> = after.lines().skip(1).take(6).collect();
+    assert_eq!(
+        tail,
+        [
+            "    (the last 23 of 23893 bytes of stderr)",
+            "    | 96",
+            "    | 4997",
+            "    | 4998",
+            "    | 4999",
+            "    | 5000",
+        ],
+        "{}",
+        ran.stderr
+    );
+    assert!(after
+        .lines()
+        .nth(7)
+        .is_some_and(|next| !next.starts_with("    ")));
+    // Success: no tail.
+    let line = ran.summary(2);
+    assert!(
+        line.contains(" out 5 ") && line.contains(" err 0 "),
+        "{line}"
+    );
+    let after = ran.stderr.split_once(line).unwrap().1;
+    assert!(!after.lines().nth(1).unwrap_or("").starts_with("    |"));
+}
+
+#[test]
+fn halt_on_failure_starts_nothing_new_and_stops_what_runs() {
+    let sleep = unique_sleep();
+    let long = format!("sleep {sleep} & sleep {sleep}; echo not killed");
+    let ran = run(&[
+        "-j",
+        "2",
+        "--halt-on-failure",
+        &long,
+        "sleep 0.3; exit 5",
+        "echo never started",
+        "echo never started",
+    ]);
+    assert_eq!(ran.code(), 1, "{}", ran.stderr);
+    assert!(ran.elapsed.as_secs_f64() < 10.0, "{:?}", ran.elapsed);
+    assert!(!ran.stdout.contains("never started"), "{}", ran.stdout);
+    assert!(!ran.stdout.contains("not killed"), "{}", ran.stdout);
+    assert!(
+        ran.summary(2).starts_with("[2] failed    exit 5"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.summary(1).starts_with("[1] killed    SIGTERM"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("[3] "), "{}", ran.stderr);
+    assert!(
+        ran.totals()
+            .ends_with("0 ok, 1 failed, 1 killed; halted after a failure (2 not started)"),
+        "{}",
+        ran.totals()
+    );
+    // The killed command's whole group went: its background sleep too.
+    let gone = || processes_with(&sleep).is_empty();
+    assert!(
+        eventually(Duration::from_secs(2), gone),
+        "{:?}",
+        processes_with(&sleep)
+    );
+}
+
+#[test]
+fn usage_errors_exit_255() {
+    for args in [
+        &["--bogus"][..],
+        &["-j", "0", "true"],
+        &["--timeout", "soon", "true"],
+    ] {
+        let ran = run(args);
+        assert_eq!(ran.code(), 255, "{args:?}");
+        assert!(ran.stderr.contains("usage: fanout"), "{}", ran.stderr);
+    }
+    let ran = run(&["--help"]);
+    assert_eq!(ran.code(), 0);
+    assert!(ran.stdout.starts_with("usage: fanout"));
+}

@@ -84,7 +84,7 @@
 //! - Dropping the [`Reactor`] kills (`SIGKILL`) and reaps every child still
 //!   running.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod background;
 mod channel;

@@ -13,6 +13,7 @@ use std::ops::Deref;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use crate::input::copy_out;
 use crate::{ChildId, Fill, Flow, Input, IntoSink, Report, Resumer, Sink, Source, Stream};
 use crate::{StreamContext, StreamEnd};
 
@@ -107,6 +108,9 @@ struct Outlet<T> {
     sender: Option<Sender<T>>,
     pending: VecDeque<T>,
     resumer: Option<Resumer>,
+    /// Which child and stream the chunks are from (known at `start`).
+    child: ChildId,
+    stream: Stream,
 }
 
 enum Delivery {
@@ -121,7 +125,36 @@ impl<T: Send + 'static> Outlet<T> {
             sender: Some(sender),
             pending: VecDeque::new(),
             resumer: None,
+            child: ChildId(0),
+            stream: Stream::Stdout,
         }
+    }
+
+    /// Learns which child and stream it serves, and how to resume it.
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.child = context.child();
+        self.stream = context.stream();
+        self.resumer = Some(context.resumer());
+    }
+
+    /// An owned, labelled copy of `bytes`.
+    fn chunk(&self, bytes: &[u8]) -> Chunk {
+        Chunk {
+            child: self.child,
+            stream: self.stream,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    /// After the stream's end: sends what is pending, pausing while the
+    /// channel is full, then lets the receivers see the end.
+    fn flush(&mut self) -> Flow {
+        let flow = match self.deliver() {
+            Delivery::Full => Flow::Pause,
+            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
+        };
+        self.close_if_flushed();
+        flow
     }
 
     /// Queues `item` and sends what it can.
@@ -199,8 +232,6 @@ impl<T: Send + 'static> Outlet<T> {
 pub struct ChannelSink {
     outlet: Outlet<Chunk>,
     on_disconnect: OnDisconnect,
-    child: ChildId,
-    stream: Stream,
 }
 
 impl ChannelSink {
@@ -209,8 +240,6 @@ impl ChannelSink {
         ChannelSink {
             outlet: Outlet::new(sender),
             on_disconnect: OnDisconnect::default(),
-            child: ChildId(0),
-            stream: Stream::Stdout,
         }
     }
 
@@ -235,8 +264,8 @@ impl ChannelSink {
 impl fmt::Debug for ChannelSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelSink")
-            .field("child", &self.child)
-            .field("stream", &self.stream)
+            .field("child", &self.outlet.child)
+            .field("stream", &self.outlet.stream)
             .field("on_disconnect", &self.on_disconnect)
             .field("pending", &self.outlet.pending.len())
             .finish()
@@ -245,17 +274,11 @@ impl fmt::Debug for ChannelSink {
 
 impl Sink for ChannelSink {
     fn start(&mut self, context: &StreamContext<'_>) {
-        self.child = context.child();
-        self.stream = context.stream();
-        self.outlet.resumer = Some(context.resumer());
+        self.outlet.start(context);
     }
 
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let chunk = Chunk {
-            child: self.child,
-            stream: self.stream,
-            bytes: chunk.to_vec(),
-        };
+        let chunk = self.outlet.chunk(chunk);
         let delivery = self.outlet.push(chunk);
         self.flow(delivery)
     }
@@ -274,12 +297,7 @@ impl Sink for ChannelSink {
     }
 
     fn flush(&mut self) -> Flow {
-        let flow = match self.outlet.deliver() {
-            Delivery::Full => Flow::Pause,
-            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
-        };
-        self.outlet.close_if_flushed();
-        flow
+        self.outlet.flush()
     }
 }
 
@@ -294,16 +312,12 @@ impl IntoSink for Sender<Chunk> {
 /// The sink of events mode: chunks and stream ends as [`Event`]s.
 pub(crate) struct EventSink {
     outlet: Outlet<Event>,
-    child: ChildId,
-    stream: Stream,
 }
 
 impl EventSink {
     pub(crate) fn new(sender: Sender<Event>) -> EventSink {
         EventSink {
             outlet: Outlet::new(sender),
-            child: ChildId(0),
-            stream: Stream::Stdout,
         }
     }
 }
@@ -318,17 +332,11 @@ fn event_flow(delivery: Delivery) -> Flow {
 
 impl Sink for EventSink {
     fn start(&mut self, context: &StreamContext<'_>) {
-        self.child = context.child();
-        self.stream = context.stream();
-        self.outlet.resumer = Some(context.resumer());
+        self.outlet.start(context);
     }
 
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let chunk = Chunk {
-            child: self.child,
-            stream: self.stream,
-            bytes: chunk.to_vec(),
-        };
+        let chunk = self.outlet.chunk(chunk);
         event_flow(self.outlet.push(Event::Output(chunk)))
     }
 
@@ -344,8 +352,8 @@ impl Sink for EventSink {
                 self.outlet.close_if_flushed();
             }
             _ => self.outlet.pending.push_back(Event::End {
-                child: self.child,
-                stream: self.stream,
+                child: self.outlet.child,
+                stream: self.outlet.stream,
                 end: end.clone(),
             }),
         }
@@ -358,12 +366,7 @@ impl Sink for EventSink {
     }
 
     fn flush(&mut self) -> Flow {
-        let flow = match self.outlet.deliver() {
-            Delivery::Full => Flow::Pause,
-            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
-        };
-        self.outlet.close_if_flushed();
-        flow
+        self.outlet.flush()
     }
 }
 
@@ -397,11 +400,7 @@ impl Source for ChannelSource {
                 Err(crossbeam_channel::TryRecvError::Disconnected) => return Ok(Fill::End),
             }
         }
-        let rest = &self.current[self.offset..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.offset += n;
-        Ok(Fill::Data(n))
+        Ok(Fill::Data(copy_out(&self.current, &mut self.offset, buf)))
     }
 
     fn remaining(&self) -> Option<u64> {

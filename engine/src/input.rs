@@ -135,16 +135,22 @@ struct Bytes {
     offset: usize,
 }
 
+/// Copies what fits of `bytes[*offset..]` into `buf`, advancing `offset`;
+/// returns how many bytes.
+pub(crate) fn copy_out(bytes: &[u8], offset: &mut usize, buf: &mut [u8]) -> usize {
+    let rest = &bytes[*offset..];
+    let n = rest.len().min(buf.len());
+    buf[..n].copy_from_slice(&rest[..n]);
+    *offset += n;
+    n
+}
+
 impl Source for Bytes {
     fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
-        let rest = &self.bytes[self.offset..];
-        if rest.is_empty() {
+        if self.offset == self.bytes.len() {
             return Ok(Fill::End);
         }
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.offset += n;
-        Ok(Fill::Data(n))
+        Ok(Fill::Data(copy_out(&self.bytes, &mut self.offset, buf)))
     }
 
     fn remaining(&self) -> Option<u64> {

@@ -863,24 +863,12 @@ impl Reactor {
 
     fn report_cancelled(&mut self, id: ChildId, job: Job) {
         let program = job.program();
-        let now = Instant::now();
-        let report = Report {
-            id,
-            error: Some(Error::Cancelled {
-                child: id,
-                program: program.clone(),
-            }),
-            program,
-            pid: None,
-            status: None,
-            stdin: None,
-            outputs: [None, None],
-            sinks: end_unstarted(job.sinks),
-            started: now,
-            exited: None,
-            finished: now,
-            timed_out: false,
+        let error = Error::Cancelled {
+            child: id,
+            program: program.clone(),
         };
+        let sinks = end_unstarted(job.sinks);
+        let report = unstarted_report(id, program, sinks, Instant::now(), error);
         let report_to = report_destination(job.report_to, job.waiter);
         self.deliver(report_to, report);
     }
@@ -1025,24 +1013,13 @@ impl Reactor {
     /// Reports a child that could not start.
     fn not_started(&mut self, id: ChildId, launch: Launch, err: io::Error) {
         log::debug!("child {id}: cannot start {}: {err}", launch.program);
-        let report = Report {
-            id,
-            error: Some(Error::Spawn {
-                child: id,
-                program: launch.program.clone(),
-                source: err,
-            }),
-            program: launch.program,
-            pid: None,
-            status: None,
-            stdin: None,
-            outputs: [None, None],
-            sinks: end_unstarted(launch.sinks),
-            started: launch.started,
-            exited: None,
-            finished: Instant::now(),
-            timed_out: false,
+        let error = Error::Spawn {
+            child: id,
+            program: launch.program.clone(),
+            source: err,
         };
+        let sinks = end_unstarted(launch.sinks);
+        let report = unstarted_report(id, launch.program, sinks, launch.started, error);
         self.deliver(launch.report_to, report);
     }
 
@@ -1428,23 +1405,11 @@ impl Reactor {
         } else {
             launch.sinks
         };
-        let report = Report {
-            id,
-            error: Some(Error::Cancelled {
-                child: id,
-                program: launch.program.clone(),
-            }),
-            program: launch.program,
-            pid: None,
-            status: None,
-            stdin: None,
-            outputs: [None, None],
-            sinks,
-            started: launch.started,
-            exited: None,
-            finished: Instant::now(),
-            timed_out: false,
+        let error = Error::Cancelled {
+            child: id,
+            program: launch.program.clone(),
         };
+        let report = unstarted_report(id, launch.program, sinks, launch.started, error);
         self.deliver(launch.report_to, report);
     }
 
@@ -1487,6 +1452,30 @@ impl Reactor {
         }
         self.group_kills = 0;
         self.polled_exits = 0;
+    }
+}
+
+/// The report of a child that never started.
+fn unstarted_report(
+    id: ChildId,
+    program: String,
+    sinks: [Option<BoxSink>; 2],
+    started: Instant,
+    error: Error,
+) -> Report {
+    Report {
+        id,
+        program,
+        pid: None,
+        status: None,
+        stdin: None,
+        outputs: [None, None],
+        sinks,
+        started,
+        exited: None,
+        finished: Instant::now(),
+        error: Some(error),
+        timed_out: false,
     }
 }
 

@@ -96,3 +96,7 @@ pub use tagged::{Tagged, TaggedSink};
 pub use tail::Tail;
 pub use tee::Tee;
 pub use utf8::{StatefulText, TextHandler, Utf8, Utf8Mode};
+
+/// The user's guide (docs/GUIDE.md), whose examples run as doc tests.
+#[doc = include_str!("../../docs/GUIDE.md")]
+pub mod guide {}

@@ -175,7 +175,8 @@ impl<W: Write> SpoolSink<W> {
         self.bytes
     }
 
-    /// True once the output moved from memory to a temporary file.
+    /// True while the output is kept in a temporary file (it outgrew the
+    /// memory limit); false again once `end` has written it out.
     pub fn is_on_disk(&self) -> bool {
         self.file.is_some()
     }

@@ -183,6 +183,12 @@ impl Job {
     }
 
     /// How long after the stop signal `SIGKILL` follows. Default: 2 s.
+    ///
+    /// For a child in its own [`process_group`](Job::process_group), the
+    /// group gets that `SIGKILL` even if the child itself died at once and
+    /// was reported: [`Reactor::run`](crate::Reactor::run) returns only once
+    /// the grace is over, so that no grandchild ignoring the stop signal
+    /// survives.
     pub fn grace(mut self, grace: Duration) -> Job {
         self.lifecycle.grace = grace;
         self

@@ -12,15 +12,25 @@ use crate::{ChildId, Error, Job, Options, Reactor, Report, Result};
 /// Where one child's report is left for its [`ChildHandle`].
 pub(crate) struct Waiter {
     child: ChildId,
-    slot: Mutex<Option<Result<Report>>>,
+    slot: Mutex<Slot>,
     ready: Condvar,
+}
+
+/// Where a child's outcome is in its waiter.
+enum Slot {
+    /// Not reported yet.
+    Pending,
+    /// Reported, not yet taken.
+    Ready(Box<Result<Report>>),
+    /// Taken by a `wait`.
+    Taken,
 }
 
 impl Waiter {
     fn new(child: ChildId) -> Waiter {
         Waiter {
             child,
-            slot: Mutex::new(None),
+            slot: Mutex::new(Slot::Pending),
             ready: Condvar::new(),
         }
     }
@@ -32,8 +42,8 @@ impl Waiter {
     /// Leaves the outcome (the first one only) and wakes the waiting thread.
     pub(crate) fn set(&self, outcome: Result<Report>) {
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(outcome);
+        if matches!(*slot, Slot::Pending) {
+            *slot = Slot::Ready(Box::new(outcome));
             self.ready.notify_all();
         }
     }
@@ -42,8 +52,10 @@ impl Waiter {
     fn take(&self, deadline: Option<Instant>) -> Option<Result<Report>> {
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            if let Some(outcome) = slot.take() {
-                return Some(outcome);
+            match std::mem::replace(&mut *slot, Slot::Taken) {
+                Slot::Ready(outcome) => return Some(*outcome),
+                Slot::Taken => return Some(Err(Error::ReportTaken { child: self.child })),
+                Slot::Pending => *slot = Slot::Pending,
             }
             slot = match deadline {
                 None => self
@@ -287,7 +299,10 @@ impl ChildHandle {
     }
 
     /// Waits at most `timeout`; `None` if the child is still running then.
-    /// Once it has returned a report, later calls return `None`.
+    /// Once the report was returned, later calls (and [`wait`]) return
+    /// [`Error::ReportTaken`] at once.
+    ///
+    /// [`wait`]: ChildHandle::wait
     ///
     /// # Errors
     ///

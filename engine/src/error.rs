@@ -62,6 +62,12 @@ pub enum Error {
         /// The child.
         child: ChildId,
     },
+    /// The child's report was already handed out by an earlier
+    /// [`ChildHandle::wait_timeout`](crate::ChildHandle::wait_timeout).
+    ReportTaken {
+        /// The child.
+        child: ChildId,
+    },
     /// The reactor stopped (its thread panicked or was shut down) before
     /// it could report the child.
     Stopped {
@@ -82,6 +88,7 @@ impl Error {
             | Error::Wait { child, .. }
             | Error::Cancelled { child, .. }
             | Error::ReportSent { child }
+            | Error::ReportTaken { child }
             | Error::Stopped { child } => Some(*child),
             Error::Reactor(_) => None,
         }
@@ -103,7 +110,10 @@ impl Error {
             | Error::Io { source, .. }
             | Error::Wait { source, .. }
             | Error::Reactor(source) => Some(source),
-            Error::Cancelled { .. } | Error::ReportSent { .. } | Error::Stopped { .. } => None,
+            Error::Cancelled { .. }
+            | Error::ReportSent { .. }
+            | Error::ReportTaken { .. }
+            | Error::Stopped { .. } => None,
         }
     }
 }
@@ -138,6 +148,9 @@ impl fmt::Display for Error {
             }
             Error::ReportSent { child } => {
                 write!(f, "child {child}: its report went to its events channel")
+            }
+            Error::ReportTaken { child } => {
+                write!(f, "child {child}: its report was already taken")
             }
             Error::Stopped { child } => {
                 write!(f, "child {child}: the reactor stopped before reporting it")

@@ -572,6 +572,31 @@ pub mod child {
     //! Helpers for the child programs in `src/bin/`: argument parsing with
     //! exit code 2 on errors, and unbuffered handles on the standard streams.
 
+    /// Restores the default action of the signals the tests stop children
+    /// with, other than `SIGTERM` (`SIGINT`, `SIGQUIT`, `SIGHUP`, `SIGUSR1`,
+    /// `SIGUSR2`). A process inherits ignored signals across `exec`: under a
+    /// non-interactive shell's `&`, or `nohup`, the test runner, and so every
+    /// child, would ignore `SIGINT` or `SIGHUP`, and a test that expects the
+    /// child to die of one would fail for a reason outside the library.
+    /// `SIGTERM` is left as inherited, because some tests make a child
+    /// ignore it on purpose (`trap "" TERM; exec ...`).
+    pub fn default_signals() {
+        for signal in [
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGHUP,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+        ] {
+            // SAFETY: setting a standard signal's disposition to SIG_DFL
+            // installs no handler, touches no memory of ours, and happens
+            // at the start of `main`, before any other thread exists.
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+        }
+    }
+
     use std::fs::File;
     use std::io;
     use std::os::fd::AsFd;

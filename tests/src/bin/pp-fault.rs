@@ -144,6 +144,7 @@ fn again(mode: &str, args: &[String], tag: &str) -> Command {
 }
 
 fn main() {
+    procpump_tests::child::default_signals();
     let mut args = std::env::args().skip(1);
     let mode = args
         .next()

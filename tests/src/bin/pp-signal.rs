@@ -14,6 +14,7 @@ use std::time::Duration;
 const PROG: &str = "pp-signal";
 
 fn main() {
+    procpump_tests::child::default_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [num] = args.as_slice() else {
         usage_error(PROG, "usage: pp-signal SIGNAL_NUMBER");

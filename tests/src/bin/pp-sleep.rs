@@ -7,6 +7,7 @@ use std::time::Duration;
 const PROG: &str = "pp-sleep";
 
 fn main() {
+    procpump_tests::child::default_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [ms] = args.as_slice() else {
         usage_error(PROG, "usage: pp-sleep MS");

@@ -88,13 +88,16 @@
 
 mod background;
 mod channel;
+mod child;
 mod error;
 mod id;
 mod input;
 mod job;
+mod options;
 mod pipe;
 mod reactor;
 mod report;
+mod shared;
 mod signal;
 mod sink;
 mod spawner;
@@ -107,7 +110,8 @@ pub use error::{Error, Result};
 pub use id::{ChildId, Stream};
 pub use input::{Fill, Input, Source};
 pub use job::Job;
-pub use reactor::{Options, Reactor};
+pub use options::Options;
+pub use reactor::Reactor;
 pub use report::{InputReport, OutputReport, Report};
 pub use signal::Signal;
 pub use sink::{Control, Discard, Flow, IntoSink, Resumer, Sink, StreamContext, StreamEnd};

@@ -1,0 +1,112 @@
+//! How a [`Reactor`] behaves: [`Options`].
+
+use std::time::Duration;
+
+#[cfg(doc)]
+use crate::{Job, Reactor, StreamEnd};
+
+/// How a [`Reactor`] behaves: linger, buffer and pipe sizes.
+///
+/// # Examples
+///
+/// ```
+/// use procpump::{Options, Reactor};
+/// use std::time::Duration;
+///
+/// let options = Options::new().linger(Duration::from_millis(200));
+/// let reactor = Reactor::with_options(options)?;
+/// # Ok::<(), procpump::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub(crate) linger: Duration,
+    pub(crate) read_size: usize,
+    pub(crate) pipe_size: usize,
+    pub(crate) poll_exits: bool,
+    pub(crate) max_running: usize,
+    pub(crate) pipe_budget: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            linger: Duration::from_secs(2),
+            read_size: 256 * 1024,
+            pipe_size: 1024 * 1024,
+            poll_exits: false,
+            max_running: usize::MAX,
+            pipe_budget: None,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: linger 2 s, reads of 256 KiB, busy pipes enlarged to
+    /// 1 MiB.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// How long, after a child exits, its pipes may stay open (held by
+    /// grandchildren) before the reactor closes them and flags them
+    /// [`StreamEnd::ForceClosed`]. Time a stream spends paused by its sink
+    /// does not count. Default: 2 s. [`Job::linger`] overrides it per child.
+    pub fn linger(mut self, linger: Duration) -> Options {
+        self.linger = linger;
+        self
+    }
+
+    /// The most bytes one read takes from a pipe, and so the largest chunk a
+    /// sink is handed. The reactor keeps one buffer of this size for all
+    /// children. Default: 256 KiB. Clamped to at least 4 KiB.
+    pub fn read_size(mut self, bytes: usize) -> Options {
+        self.read_size = bytes.max(4096);
+        self
+    }
+
+    /// The capacity to ask the kernel for when a pipe is found full
+    /// (`F_SETPIPE_SZ` on Linux; larger pipes mean fewer, larger reads and
+    /// writes). The kernel may refuse (per-user limits): the pipe then keeps
+    /// its size, quietly. 0 leaves every pipe as the kernel made it.
+    /// Default: 1 MiB, capped by `/proc/sys/fs/pipe-max-size`.
+    ///
+    /// The trade-off, measured (docs/BENCHMARKS.md): when the child and the
+    /// reactor run on different CPUs, a large pipe means far fewer
+    /// cross-CPU wake-ups and about three times the throughput; when they
+    /// share one CPU, the default 64 KiB pipe stays in cache and is about a
+    /// quarter faster. So on Linux a full pipe whose child last ran on the
+    /// reactor's CPU is left as it is, and checked again 64 full pipes
+    /// later.
+    pub fn pipe_size(mut self, bytes: usize) -> Options {
+        self.pipe_size = bytes;
+        self
+    }
+
+    /// The most bytes the reactor may add, all pipes together, by enlarging
+    /// them. The kernel charges pipe pages to their user, and once an
+    /// unprivileged user passes `/proc/sys/fs/pipe-user-pages-soft` (64 MiB
+    /// by default), every new pipe that user makes, in any process, is cut
+    /// to a page or two. Default: a quarter of that limit for an
+    /// unprivileged user, no limit for root (whom the kernel exempts).
+    pub fn pipe_budget(mut self, bytes: usize) -> Options {
+        self.pipe_budget = Some(bytes);
+        self
+    }
+
+    /// At most this many children running at once; the others wait in the
+    /// queue, in order, and start as running ones are reported. Default:
+    /// no limit. Clamped to at least 1.
+    pub fn max_running(mut self, children: usize) -> Options {
+        self.max_running = children.max(1);
+        self
+    }
+
+    /// Watch exits by polling each child's status (with an interval backing
+    /// off from 1 ms to 50 ms) even where pidfds exist. This is the fallback
+    /// used where `pidfd_open` is missing; the option exists to exercise
+    /// it. Default: false.
+    pub fn poll_exits(mut self, poll: bool) -> Options {
+        self.poll_exits = poll;
+        self
+    }
+}

@@ -96,7 +96,9 @@ fn a_sink_kills_its_own_child() {
 #[test]
 fn a_sink_signals_its_own_child() {
     let mut reactor = Reactor::new().unwrap();
-    for signal in [Signal::TERM, Signal::INT, Signal::USR2] {
+    // Not SIGINT: the signal comes as soon as the shell prints "ready",
+    // and a shell started by a runner in the background ignores SIGINT.
+    for signal in [Signal::TERM, Signal::USR1, Signal::USR2] {
         reactor.spawn(
             Job::new(ready_then_sleep()).stdout(OnWord::new("ready", move |_, _, control| {
                 control.signal(signal)
@@ -106,7 +108,7 @@ fn a_sink_signals_its_own_child() {
     let mut reports = reactor.run().unwrap();
     reports.sort_by_key(|report| report.id());
     let signals: Vec<_> = reports.iter().map(|report| report.signal()).collect();
-    assert_eq!(signals, [Some(15), Some(2), Some(12)], "{reports:?}");
+    assert_eq!(signals, [Some(15), Some(10), Some(12)], "{reports:?}");
     for report in &mut reports {
         assert!(!report.timed_out(), "{report:?}");
         let sink: OnWord = report.take_sink(Stream::Stdout).unwrap();

@@ -12,19 +12,13 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::ffi::OsStr;
-use std::fs::File;
 use std::io::Read;
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use rustix::fs::{Mode, OFlags};
-
-use procpump_benches::{median, min_max, parse_size, DrainReport, MIB};
+use procpump_benches::measure::{cpu_model, kib_to_mib, proc_text, wait4, ProcSampler};
+use procpump_benches::{median, min_max, parse_size, DrainReport};
 
 /// Usage text shown on a command-line error.
 const USAGE: &str = "usage: compare-drain [--size 4G] [--runs 5] [--drain PATH] [--baseline PATH] [--emit PATH]
@@ -144,110 +138,6 @@ impl Sample {
     }
 }
 
-/// Converts KiB to MiB.
-fn kib_to_mib(kib: u64) -> f64 {
-    kib as f64 * 1024.0 / MIB as f64
-}
-
-/// Polls a running process's own peak RSS (`VmHWM` in /proc/PID/status),
-/// which, unlike `wait4`'s `ru_maxrss`, excludes its children.
-///
-/// It reads through a descriptor of the /proc/PID directory opened while
-/// the process is known to be alive, so a reused pid can't be misread.
-#[derive(Debug)]
-struct HwmSampler {
-    /// Set to end the polling.
-    stop: Arc<AtomicBool>,
-    /// The polling thread; yields the largest `VmHWM` seen, in KiB.
-    thread: JoinHandle<u64>,
-}
-
-impl HwmSampler {
-    /// Starts polling `pid`, which must be an unreaped child of ours.
-    fn start(pid: u32) -> Result<Self, String> {
-        let path = format!("/proc/{pid}");
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let dir = rustix::fs::open(&path, flags, Mode::empty())
-            .map_err(|e| format!("cannot open {path}: {e}"))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new()
-            .name("vmhwm".to_owned())
-            .spawn(move || poll_hwm(&dir, &flag))
-            .map_err(|e| format!("cannot start the VmHWM sampler: {e}"))?;
-        Ok(Self { stop, thread })
-    }
-
-    /// Stops polling and returns the peak seen, in KiB (0 if none).
-    fn finish(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or(0)
-    }
-}
-
-/// Samples `VmHWM` until told to stop or the process is gone.
-fn poll_hwm(proc_dir: &OwnedFd, stop: &AtomicBool) -> u64 {
-    let mut peak = 0;
-    while !stop.load(Ordering::Relaxed) {
-        match read_hwm(proc_dir) {
-            Some(kib) => peak = peak.max(kib),
-            None => break,
-        }
-        thread::sleep(HWM_INTERVAL);
-    }
-    peak
-}
-
-/// Reads `VmHWM` (KiB) from `status` under `proc_dir`; `None` once the
-/// process has exited (a zombie has no memory lines) or is gone.
-fn read_hwm(proc_dir: &OwnedFd) -> Option<u64> {
-    let fd = rustix::fs::openat(
-        proc_dir,
-        "status",
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    );
-    let mut text = String::new();
-    File::from(fd.ok()?).read_to_string(&mut text).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .strip_suffix("kB")?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Waits for `pid` with `wait4`, returning its raw wait status and rusage.
-fn wait4(pid: u32) -> Result<(libc::c_int, libc::rusage), String> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} out of range"))?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is a plain C struct of integers; all-zero is valid.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: both pointers are to live, writable locals of the right types.
-        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if rc == pid {
-            return Ok((status, usage));
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("wait4({pid}) failed: {err}"));
-        }
-    }
-}
-
-/// Describes a raw wait status as `exit code N` or `signal N`.
-fn describe_wait(status: libc::c_int) -> String {
-    if libc::WIFEXITED(status) {
-        format!("exit code {}", libc::WEXITSTATUS(status))
-    } else if libc::WIFSIGNALED(status) {
-        format!("signal {}", libc::WTERMSIG(status))
-    } else {
-        format!("wait status {status:#x}")
-    }
-}
-
 /// Runs `reader -- emit --stdout SIZE` once, reaps it, and validates its line.
 fn measure(reader: &Path, emit: &Path, size: u64) -> Result<Sample, String> {
     let command = format!("{} -- {} --stdout {size}", reader.display(), emit.display());
@@ -262,27 +152,24 @@ fn measure(reader: &Path, emit: &Path, size: u64) -> Result<Sample, String> {
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| fail(format!("cannot spawn: {e}")))?;
-    let sampler = HwmSampler::start(child.id());
+    let sampler = ProcSampler::start(child.id(), HWM_INTERVAL);
     let mut output = String::new();
     let read = child
         .stdout
         .take()
         .map_or(Ok(0), |mut out| out.read_to_string(&mut output));
     // Reaped here, not by `Child::wait`, to get this process's rusage.
-    let (status, usage) = wait4(child.id()).map_err(&fail)?;
-    let own_hwm_kib = sampler.map_err(&fail)?.finish();
+    let reaped = wait4(child.id()).map_err(&fail)?;
+    let own_hwm_kib = sampler.map_err(&fail)?.finish().hwm_kib;
     read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return Err(fail(format!(
-            "{} (output: {output:?})",
-            describe_wait(status)
-        )));
+    if !reaped.success() {
+        return Err(fail(format!("{} (output: {output:?})", reaped.describe())));
     }
     let report = parse_output(&output).map_err(&fail)?;
     validate(&report, size).map_err(&fail)?;
     Ok(Sample {
         report,
-        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        max_rss_kib: reaped.max_rss_kib,
         own_hwm_kib,
     })
 }
@@ -299,11 +186,11 @@ fn measure_emit_alone(emit: &Path, size: u64) -> Result<u64, String> {
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| fail(format!("cannot spawn: {e}")))?;
-    let (status, usage) = wait4(child.id()).map_err(&fail)?;
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return Err(fail(describe_wait(status)));
+    let reaped = wait4(child.id()).map_err(&fail)?;
+    if !reaped.success() {
+        return Err(fail(reaped.describe()));
     }
-    Ok(u64::try_from(usage.ru_maxrss).unwrap_or(0))
+    Ok(reaped.max_rss_kib)
 }
 
 /// Parses output that must be exactly one report line.
@@ -375,21 +262,6 @@ impl Reader {
             self.median_own()
         )
     }
-}
-
-/// Reads a small /proc file, trimmed, or says why not.
-fn proc_text(path: &str) -> String {
-    std::fs::read_to_string(path)
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|e| format!("unavailable ({e})"))
-}
-
-/// The CPU model name from /proc/cpuinfo, if there is one.
-fn cpu_model() -> String {
-    proc_text("/proc/cpuinfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
-        .map_or_else(|| "unknown".to_owned(), |(_, m)| m.trim().to_owned())
 }
 
 /// Prints the machine facts the numbers depend on.

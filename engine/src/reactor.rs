@@ -257,8 +257,9 @@ impl Reactor {
     /// [`Error::Cancelled`]) come out of the next `run` or `turn`.
     pub fn run(&mut self) -> Result<Vec<Report>> {
         while !self.is_empty() {
-            let reports = self.turn(None)?;
-            self.finished.extend(reports);
+            // Reports stay in `finished` (kept there if a later step fails
+            // or panics) and do not cut the waits short.
+            self.step(None, false)?;
         }
         Ok(std::mem::take(&mut self.finished))
     }
@@ -277,7 +278,15 @@ impl Reactor {
     ///
     /// As [`run`](Reactor::run).
     pub fn turn(&mut self, timeout: Option<Duration>) -> Result<Vec<Report>> {
-        match panic::catch_unwind(AssertUnwindSafe(|| self.turn_inner(timeout))) {
+        self.step(timeout, true)?;
+        Ok(std::mem::take(&mut self.finished))
+    }
+
+    /// One step of [`turn`](Reactor::turn), leaving the reports in
+    /// `finished`; with `hand_out`, reports already there make the wait
+    /// return at once.
+    fn step(&mut self, timeout: Option<Duration>, hand_out: bool) -> Result<()> {
+        match panic::catch_unwind(AssertUnwindSafe(|| self.turn_inner(timeout, hand_out))) {
             Ok(result) => result,
             Err(panic) => {
                 log::debug!("a sink or source panicked: killing every child");
@@ -320,9 +329,9 @@ impl Reactor {
             .signal(signal)
     }
 
-    fn turn_inner(&mut self, timeout: Option<Duration>) -> Result<Vec<Report>> {
+    fn turn_inner(&mut self, timeout: Option<Duration>, hand_out: bool) -> Result<()> {
         self.start_queued();
-        let timeout = self.wait_timeout(timeout);
+        let timeout = self.wait_timeout(timeout, hand_out);
         self.events.clear();
         match self.shared.poller.wait(&mut self.events, timeout) {
             Ok(_) => {}
@@ -347,7 +356,7 @@ impl Reactor {
         if self.polled_exits > 0 {
             self.poll_exits(now);
         }
-        Ok(std::mem::take(&mut self.finished))
+        Ok(())
     }
 
     fn serve(&mut self, request: Request, now: Instant) {
@@ -468,15 +477,17 @@ impl Reactor {
         self.wait_when_idle = true;
     }
 
-    /// How long the next wait may block.
-    fn wait_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
+    /// How long the next wait may block. `hand_out`: reports waiting in
+    /// `finished` are to be returned now.
+    fn wait_timeout(&mut self, timeout: Option<Duration>, hand_out: bool) -> Option<Duration> {
         // More to start, reports to hand out, or nothing that could wake us.
         let idle = self.by_id.is_empty()
             && self.launching.is_empty()
             && self.outbox.is_empty()
             && self.group_kills == 0;
         let can_start = !self.queue.is_empty() && self.can_launch();
-        if can_start || !self.finished.is_empty() || (idle && !self.wait_when_idle) {
+        let reports = hand_out && !self.finished.is_empty();
+        if can_start || reports || (idle && !self.wait_when_idle) {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();

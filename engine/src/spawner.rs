@@ -22,10 +22,12 @@ use crate::ChildId;
 /// The channel to the spawner threads, and the threads.
 type Thread = (Sender<(ChildId, Command)>, Vec<JoinHandle<()>>);
 
-/// Spawner threads. A spawning thread mostly waits (in `vfork`, until the
-/// child has exec'd), so more threads than CPUs pay: measured with 1,000
-/// children on 2 CPUs, two threads took 1.39 s, four 1.21 s, eight 1.25 s.
-const THREADS: usize = 4;
+/// Spawner threads. Measured with 1,000 children writing 1 MiB each on 2
+/// CPUs (3 runs each, docs/BENCHMARKS.md): spawning on the reactor's
+/// thread 1.28–1.31 s; one spawner thread 1.05–1.07 s, two 1.08–1.11 s,
+/// four 1.07–1.10 s. The children's own start-up fills both CPUs, so
+/// spawning several at once does not pay.
+const THREADS: usize = 1;
 
 /// The spawner thread, started with the first child.
 #[derive(Default)]

@@ -88,7 +88,7 @@ fn dropping_the_last_handle_kills_and_reaps_every_child() {
         drop(events);
 
         // Everything runs: one process per child, and every chunk channel
-        // full (the children start on the spawner threads, and fill their
+        // full (the children start on the spawner thread, and fill their
         // channels a moment later).
         let expected = children.len();
         assert!(

@@ -55,8 +55,9 @@
 //! registered (oneshot) with one poller, along with a pidfd that tells when
 //! the child exits. When a pipe is readable the reactor reads it into one
 //! buffer it reuses and calls the sink; when stdin is writable it writes
-//! what the [`Source`] gives. Pipes found full are enlarged (`F_SETPIPE_SZ`),
-//! which on Linux triples throughput. Exit and end of output are separate
+//! what the [`Source`] gives. Busy pipes are enlarged (`F_SETPIPE_SZ`): to
+//! 1 MiB while the child runs on another CPU, which on Linux triples
+//! throughput, and to one read's size while it shares the reactor's. Exit and end of output are separate
 //! events: after a child exits, pipes that grandchildren still hold are
 //! drained for a linger ([`Options::linger`]) and then closed and flagged
 //! ([`StreamEnd::ForceClosed`]). A child is reported once it has exited and

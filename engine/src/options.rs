@@ -42,7 +42,7 @@ impl Default for Options {
 
 impl Options {
     /// The defaults: linger 2 s, reads of 256 KiB, busy pipes enlarged to
-    /// 1 MiB.
+    /// 1 MiB (256 KiB while the child shares the reactor's CPU).
     pub fn new() -> Options {
         Options::default()
     }
@@ -64,19 +64,24 @@ impl Options {
         self
     }
 
-    /// The capacity to ask the kernel for when a pipe is found full
-    /// (`F_SETPIPE_SZ` on Linux; larger pipes mean fewer, larger reads and
-    /// writes). The kernel may refuse (per-user limits): the pipe then keeps
-    /// its size, quietly. 0 leaves every pipe as the kernel made it.
-    /// Default: 1 MiB, capped by `/proc/sys/fs/pipe-max-size`.
+    /// The capacity to ask the kernel for when a pipe is found busy (full,
+    /// or holding more than one read) while its child runs on another CPU
+    /// than the reactor (`F_SETPIPE_SZ` on Linux; larger pipes mean fewer,
+    /// larger reads and writes). The kernel may refuse (per-user limits):
+    /// the pipe then keeps its size, quietly. 0 leaves every pipe as the
+    /// kernel made it. Default: 1 MiB, capped by
+    /// `/proc/sys/fs/pipe-max-size`.
     ///
     /// The trade-off, measured (docs/BENCHMARKS.md): when the child and the
     /// reactor run on different CPUs, a large pipe means far fewer
-    /// cross-CPU wake-ups and about three times the throughput; when they
-    /// share one CPU, the default 64 KiB pipe stays in cache and is about a
-    /// quarter faster. So on Linux a full pipe whose child last ran on the
-    /// reactor's CPU is left as it is, and checked again 64 full pipes
-    /// later.
+    /// cross-CPU wake-ups and about three times the throughput of the
+    /// default 64 KiB; when they share one CPU there are no such wake-ups
+    /// and data that stays in cache wins: a pipe of one read
+    /// ([`read_size`](Self::read_size), if smaller than this) is a tenth
+    /// faster than 64 KiB and a quarter faster than 1 MiB. So on Linux a
+    /// busy pipe gets the size for where its child last ran, looked at
+    /// again every 64 busy pipes, and follows the child when the scheduler
+    /// moves it (growing or shrinking; never below the kernel's own size).
     pub fn pipe_size(mut self, bytes: usize) -> Options {
         self.pipe_size = bytes;
         self

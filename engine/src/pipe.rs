@@ -20,17 +20,29 @@ pub(crate) struct Registered {
     file: File,
     key: usize,
     shared: Arc<Shared>,
-    /// Bytes this pipe was enlarged by, charged to the reactor's budget.
+    /// The capacity the kernel gave the pipe: it is never made smaller.
+    base: usize,
+    /// Bytes this pipe holds over `base`, charged to the reactor's budget.
     enlarged: usize,
     /// The child at the other end.
     pid: u32,
-    /// Full pipes to let pass before trying to enlarge again.
+    /// Busy pipes to let pass before looking at the placement again.
     deferred: u32,
 }
 
-/// How many times a full pipe is let pass, after the child was found on
-/// the reactor's CPU, before that is checked again.
-const GROW_DEFERRAL: u32 = 64;
+/// How many times a busy pipe is let pass, after its size was chosen,
+/// before the child's placement is looked at again (two reads of `/proc`,
+/// some 20 µs: with 64 KiB or more a time, under 1% of the reactor's time).
+const RECHECK_AFTER: u32 = 64;
+
+/// The capacities to give a pipe found full.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PipeSizes {
+    /// While the child runs on the reactor's CPU.
+    pub(crate) near: usize,
+    /// While it runs on another.
+    pub(crate) far: usize,
+}
 
 impl Registered {
     /// Registers `fd` under `key`, with no interest yet (oneshot mode: it
@@ -45,10 +57,14 @@ impl Registered {
         // SAFETY: `fd` is owned by the `Registered` built below, whose
         // `Drop` deletes it from the poller before the `File` closes it.
         unsafe { shared.poller.add(&fd, Event::none(key))? };
+        let file = File::from(fd);
+        // Starts at what the kernel says (64 KiB by default).
+        let base = sys::pipe_capacity(&file).unwrap_or(64 * 1024);
         Ok(Registered {
-            file: File::from(fd),
+            file,
             key,
             shared,
+            base,
             enlarged: 0,
             pid,
             deferred: 0,
@@ -73,54 +89,73 @@ impl Registered {
             .poller
             .modify(&self.file, Event::writable(self.key))
     }
+
+    /// The pipe's capacity now.
+    pub(crate) fn capacity(&self) -> usize {
+        self.base + self.enlarged
+    }
 }
 
 impl Registered {
-    /// Raises the pipe's capacity to `target`, once it was found full, if
-    /// the reactor's budget for enlarged pipes allows (see
-    /// [`PipeBudget`](crate::reactor::PipeBudget)). A refusal (the budget,
-    /// the kernel's per-user limit, no such control) is not an error: the
-    /// pipe keeps its size.
+    /// Called when the pipe was found busy (full, or holding more than one
+    /// read): sizes it for where the child runs, `sizes.near` while it last
+    /// ran on this thread's CPU and `sizes.far` while on another, never
+    /// below the kernel's own size. The placement is looked at the first
+    /// time and then every [`RECHECK_AFTER`] more, so a pipe follows its
+    /// child when the scheduler moves it.
     ///
-    /// A large pipe pays when the child and the reactor run on different
-    /// CPUs (far fewer cross-CPU wake-ups); when they share one, the small
-    /// pipe that stays in cache is faster. So while the child last ran on
-    /// this thread's CPU, the pipe is left as it is and checked again after
-    /// [`GROW_DEFERRAL`] more full pipes.
+    /// Why two sizes, measured on 2 GiB through one pipe
+    /// (docs/BENCHMARKS.md): on different CPUs every wake-up crosses CPUs,
+    /// and a 1 MiB pipe runs 2.7 times as fast as a 256 KiB one; on one
+    /// CPU there are no such wake-ups, data that stays in cache wins, and
+    /// a pipe the size of one read beats both 1 MiB (by a quarter) and the
+    /// default 64 KiB (by a tenth).
     ///
-    /// Returns false when it should be asked again later.
-    fn grow(&mut self, capacity: &mut usize, target: usize) -> bool {
-        if target <= *capacity {
-            return true;
-        }
+    /// Growing takes from the reactor's budget (see
+    /// [`PipeBudget`](crate::reactor::PipeBudget)); a refusal (the budget,
+    /// the kernel's per-user limit, a shrink below what the pipe holds, no
+    /// such control) is not an error: the pipe keeps its size.
+    pub(crate) fn busy(&mut self, sizes: PipeSizes) {
         if self.deferred > 0 {
             self.deferred -= 1;
-            return false;
+            return;
         }
-        if sys::shares_cpu(self.pid) {
-            self.deferred = GROW_DEFERRAL;
-            return false;
+        self.deferred = RECHECK_AFTER;
+        let wanted = if sys::shares_cpu(self.pid) {
+            sizes.near
+        } else {
+            sizes.far
         }
-        let extra = target - *capacity;
+        .max(self.base);
+        let capacity = self.capacity();
+        if wanted == capacity {
+            return;
+        }
+        let extra = wanted.saturating_sub(capacity);
         if !self.shared.pipe_budget.take(extra) {
-            log::debug!(
-                "pipe kept at {} bytes: the budget for enlarged pipes is spent",
-                *capacity
-            );
-            return true;
+            log::debug!("pipe kept at {capacity} bytes: the budget for enlarged pipes is spent");
+            return;
         }
-        match sys::enlarge_pipe(&self.file, target) {
+        match sys::set_pipe_size(&self.file, wanted) {
             Ok(size) => {
-                log::trace!("pipe enlarged from {} to {size} bytes", *capacity);
-                self.enlarged = extra;
-                *capacity = size;
+                log::trace!("pipe resized from {capacity} to {size} bytes");
+                // The kernel rounds up to a power of two pages: charge what
+                // it gave, not what was asked.
+                let enlarged = size.saturating_sub(self.base);
+                self.shared
+                    .pipe_budget
+                    .settle(self.enlarged + extra, enlarged);
+                self.enlarged = enlarged;
             }
             Err(err) => {
                 self.shared.pipe_budget.give_back(extra);
-                log::debug!("pipe kept at {} bytes: enlarging refused: {err}", *capacity);
+                if err.raw_os_error() == Some(sys::EBUSY) {
+                    // It holds more than `wanted` for now: try again soon.
+                    self.deferred = 0;
+                }
+                log::debug!("pipe kept at {capacity} bytes: resizing to {wanted} refused: {err}");
             }
         }
-        true
     }
 }
 
@@ -131,11 +166,6 @@ impl Drop for Registered {
             log::debug!("removing fd from the poller failed: {err}");
         }
     }
-}
-
-/// Starts a pipe's capacity at what the kernel says (64 KiB by default).
-fn capacity_of(file: &File) -> usize {
-    sys::pipe_capacity(file).unwrap_or(64 * 1024)
 }
 
 /// The reactor's end of an output pipe, and its sink.
@@ -150,8 +180,6 @@ pub(crate) struct OutPipe {
     pub(crate) armed: bool,
     /// The sink returned `Flow::Pause` and was not resumed since.
     pub(crate) paused: bool,
-    capacity: usize,
-    grown: bool,
     /// Still worth asking the sink for a splice target.
     splice: bool,
     /// The sink said [`Flow::Discard`]: read on, call it no more.
@@ -172,7 +200,6 @@ pub(crate) enum ReadOutcome {
 
 impl OutPipe {
     pub(crate) fn new(fd: Registered, sink: BoxSink) -> OutPipe {
-        let capacity = capacity_of(&fd.file);
         OutPipe {
             fd,
             sink,
@@ -180,8 +207,6 @@ impl OutPipe {
             discarded: 0,
             armed: false,
             paused: false,
-            capacity,
-            grown: false,
             splice: true,
             discarding: false,
         }
@@ -196,13 +221,13 @@ impl OutPipe {
     /// Reads what the pipe holds into `buf` and hands it to the sink, for
     /// at most `max_reads` full buffers (so one busy child cannot starve
     /// the others), then re-arms unless the sink paused or the stream
-    /// ended. `pipe_size` is the capacity to ask for when the pipe is
-    /// found full.
+    /// ended. `sizes` are the capacities to give the pipe when it is found
+    /// full.
     pub(crate) fn pump(
         &mut self,
         buf: &mut [u8],
         max_reads: usize,
-        pipe_size: usize,
+        sizes: PipeSizes,
     ) -> ReadOutcome {
         self.armed = false;
         let mut reads = 0;
@@ -213,7 +238,8 @@ impl OutPipe {
                     Some(Ok(n)) => {
                         reads += 1;
                         let flow = self.sink.sink().spliced(n);
-                        match self.delivered(n, flow, pipe_size) {
+                        let busy = n >= self.fd.capacity();
+                        match self.delivered(n, flow, busy.then_some(sizes)) {
                             Flow::Continue | Flow::Discard if reads < max_reads => continue,
                             Flow::Continue | Flow::Discard => break,
                             Flow::Pause => return ReadOutcome::Waiting,
@@ -242,7 +268,10 @@ impl OutPipe {
             } else {
                 self.sink.sink().chunk(&buf[..n])
             };
-            match self.delivered(n, flow, pipe_size) {
+            // The pipe is busy when the read emptied it full or filled the
+            // buffer (a pipe larger than one read).
+            let busy = n >= buf.len().min(self.fd.capacity());
+            match self.delivered(n, flow, busy.then_some(sizes)) {
                 Flow::Continue | Flow::Discard => {}
                 Flow::Pause => return ReadOutcome::Waiting,
                 Flow::Close => return ReadOutcome::Closed,
@@ -264,15 +293,15 @@ impl OutPipe {
     /// Splices what the pipe holds into the sink's target, if it has one.
     fn splice_once(&mut self) -> Option<io::Result<usize>> {
         let target = self.sink.sink().splice_target()?;
-        Some(sys::splice(&self.fd.file, target, self.capacity))
+        Some(sys::splice(&self.fd.file, target, self.fd.capacity()))
     }
 
-    /// Counts `n` bytes handed over, enlarges the pipe if they filled it,
-    /// and records a pause.
-    fn delivered(&mut self, n: usize, flow: Flow, pipe_size: usize) -> Flow {
+    /// Counts `n` bytes handed over, sizes a busy pipe (`sizes` given), and
+    /// records a pause.
+    fn delivered(&mut self, n: usize, flow: Flow, busy: Option<PipeSizes>) -> Flow {
         self.bytes += n as u64;
-        if n >= self.capacity && !self.grown {
-            self.grown = self.fd.grow(&mut self.capacity, pipe_size);
+        if let Some(sizes) = busy {
+            self.fd.busy(sizes);
         }
         match flow {
             Flow::Pause => self.paused = true,
@@ -299,8 +328,6 @@ pub(crate) struct InPipe {
     buf: Vec<u8>,
     start: usize,
     end: usize,
-    capacity: usize,
-    grown: bool,
 }
 
 /// What writing a pipe came to.
@@ -322,7 +349,6 @@ const INPUT_BUFFER: usize = 64 * 1024;
 
 impl InPipe {
     pub(crate) fn new(fd: Registered, source: Box<dyn Source + Send>) -> InPipe {
-        let capacity = capacity_of(&fd.file);
         InPipe {
             fd,
             source,
@@ -332,8 +358,6 @@ impl InPipe {
             buf: Vec::new(),
             start: 0,
             end: 0,
-            capacity,
-            grown: false,
         }
     }
 
@@ -350,8 +374,15 @@ impl InPipe {
     }
 
     /// Writes from the source until the pipe is full, the source has
-    /// nothing for now, or `max_bytes` were written (fairness).
-    pub(crate) fn pump(&mut self, max_bytes: u64, pipe_size: usize) -> WriteOutcome {
+    /// nothing for now, or `max_bytes` were written (fairness). `far` is
+    /// the capacity to give the pipe when it is found full while the child
+    /// runs on another CPU; on the reactor's, it keeps the size of one
+    /// write.
+    pub(crate) fn pump(&mut self, max_bytes: u64, far: usize) -> WriteOutcome {
+        let sizes = PipeSizes {
+            near: INPUT_BUFFER,
+            far,
+        };
         self.armed = false;
         let mut budget = max_bytes;
         loop {
@@ -379,7 +410,7 @@ impl InPipe {
                     budget = budget.saturating_sub(n as u64);
                     if self.start < self.end {
                         // A short write: the pipe is full.
-                        self.full(pipe_size);
+                        self.fd.busy(sizes);
                         break;
                     }
                     if budget == 0 {
@@ -388,7 +419,7 @@ impl InPipe {
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.full(pipe_size);
+                    self.fd.busy(sizes);
                     break;
                 }
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
@@ -400,12 +431,6 @@ impl InPipe {
         match self.arm() {
             Ok(()) => WriteOutcome::Waiting,
             Err(err) => WriteOutcome::Failed(err),
-        }
-    }
-
-    fn full(&mut self, pipe_size: usize) {
-        if !self.grown {
-            self.grown = self.fd.grow(&mut self.capacity, pipe_size);
         }
     }
 }

@@ -18,7 +18,7 @@ use polling::{Events, Poller};
 use crate::background::Waiter;
 use crate::child::Running;
 use crate::job::Lifecycle;
-use crate::pipe::{InPipe, OutPipe, ReadOutcome, Registered, WriteOutcome};
+use crate::pipe::{InPipe, OutPipe, PipeSizes, ReadOutcome, Registered, WriteOutcome};
 pub(crate) use crate::shared::{PipeBudget, Request, Shared};
 use crate::sink::BoxSink;
 use crate::spawner::Spawner;
@@ -776,7 +776,11 @@ impl Reactor {
                     self.buffer = vec![0; self.options.read_size];
                 }
                 if let Some(pipe) = running.outputs[index].as_mut().filter(|pipe| pipe.armed) {
-                    match pipe.pump(&mut self.buffer, READS_PER_EVENT, self.options.pipe_size) {
+                    let sizes = PipeSizes {
+                        near: self.options.read_size.min(self.options.pipe_size),
+                        far: self.options.pipe_size,
+                    };
+                    match pipe.pump(&mut self.buffer, READS_PER_EVENT, sizes) {
                         ReadOutcome::Waiting => {}
                         ReadOutcome::Eof => running.end_output(index, StreamEnd::Eof),
                         ReadOutcome::Closed => running.end_output(index, StreamEnd::Closed),

@@ -66,6 +66,16 @@ impl PipeBudget {
             self.used.fetch_sub(bytes, Ordering::Relaxed);
         }
     }
+
+    /// Changes a charge of `held` bytes to one of `needed`, unconditionally
+    /// (for bytes the kernel already gave).
+    pub(crate) fn settle(&self, held: usize, needed: usize) {
+        if needed > held {
+            self.used.fetch_add(needed - held, Ordering::Relaxed);
+        } else {
+            self.give_back(held - needed);
+        }
+    }
 }
 
 /// What the reactor shares with resumers and handles on other threads.

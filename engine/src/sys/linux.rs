@@ -11,12 +11,12 @@ pub(crate) fn pipe_capacity(fd: impl AsFd) -> Option<usize> {
     rustix::pipe::fcntl_getpipe_size(fd).ok()
 }
 
-/// Asks the kernel to raise the pipe's capacity to `size` bytes and returns
-/// the capacity it now has. The kernel refuses past
-/// `/proc/sys/fs/pipe-max-size` and past the per-user limit
-/// (`/proc/sys/fs/pipe-user-pages-*`): the caller carries on with the size
-/// the pipe had.
-pub(crate) fn enlarge_pipe(fd: impl AsFd, size: usize) -> io::Result<usize> {
+/// Asks the kernel to make the pipe's capacity `size` bytes and returns the
+/// capacity it now has (`size` rounded up to a power of two pages). The
+/// kernel refuses past `/proc/sys/fs/pipe-max-size`, past the per-user
+/// limit (`/proc/sys/fs/pipe-user-pages-*`), and below what the pipe holds
+/// (`EBUSY`): the caller carries on with the size the pipe had.
+pub(crate) fn set_pipe_size(fd: impl AsFd, size: usize) -> io::Result<usize> {
     Ok(rustix::pipe::fcntl_setpipe_size(fd, size)?)
 }
 

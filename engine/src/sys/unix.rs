@@ -10,7 +10,7 @@ pub(crate) fn pipe_capacity(_fd: impl AsFd) -> Option<usize> {
 }
 
 /// Unsupported on this platform.
-pub(crate) fn enlarge_pipe(_fd: impl AsFd, _size: usize) -> io::Result<usize> {
+pub(crate) fn set_pipe_size(_fd: impl AsFd, _size: usize) -> io::Result<usize> {
     Err(io::ErrorKind::Unsupported.into())
 }
 

@@ -20,7 +20,8 @@ pub(crate) struct Registered {
     file: File,
     key: usize,
     shared: Arc<Shared>,
-    /// The capacity the kernel gave the pipe: it is never made smaller.
+    /// The capacity the kernel gave the pipe (0 for a descriptor that is
+    /// not a pipe): it is never made smaller.
     base: usize,
     /// Bytes this pipe holds over `base`, charged to the reactor's budget.
     enlarged: usize,
@@ -57,18 +58,28 @@ impl Registered {
         // SAFETY: `fd` is owned by the `Registered` built below, whose
         // `Drop` deletes it from the poller before the `File` closes it.
         unsafe { shared.poller.add(&fd, Event::none(key))? };
-        let file = File::from(fd);
-        // Starts at what the kernel says (64 KiB by default).
-        let base = sys::pipe_capacity(&file).unwrap_or(64 * 1024);
         Ok(Registered {
-            file,
+            file: File::from(fd),
             key,
             shared,
-            base,
+            base: 0,
             enlarged: 0,
             pid,
             deferred: 0,
         })
+    }
+
+    /// Registers a pipe: as [`new`](Self::new), its capacity read from the
+    /// kernel (64 KiB if it does not say).
+    pub(crate) fn pipe(
+        fd: OwnedFd,
+        key: usize,
+        pid: u32,
+        shared: Arc<Shared>,
+    ) -> io::Result<Registered> {
+        let mut pipe = Registered::new(fd, key, pid, shared)?;
+        pipe.base = sys::pipe_capacity(&pipe.file).unwrap_or(64 * 1024);
+        Ok(pipe)
     }
 
     /// Asks for one readable event.

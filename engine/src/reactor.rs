@@ -704,7 +704,7 @@ impl Reactor {
             sys::set_nonblocking(&fd)?;
             input.source.start(&context(Stream::Stdin));
             let registered =
-                Registered::new(fd, key(slot, KEY_STDIN), pid, Arc::clone(&self.shared))?;
+                Registered::pipe(fd, key(slot, KEY_STDIN), pid, Arc::clone(&self.shared))?;
             stdin_pipe = Some(InPipe::new(registered, input.source));
         }
         let mut outputs = [None, None];
@@ -713,7 +713,7 @@ impl Reactor {
                 sys::set_nonblocking(&fd)?;
                 sink.sink().start(&context(Stream::from_index(index + 1)));
                 let registered =
-                    Registered::new(fd, key(slot, index + 1), pid, Arc::clone(&self.shared))?;
+                    Registered::pipe(fd, key(slot, index + 1), pid, Arc::clone(&self.shared))?;
                 outputs[index] = Some(OutPipe::new(registered, sink));
             }
         }

@@ -31,9 +31,8 @@ pub(crate) const EBUSY: i32 = rustix::io::Errno::BUSY.raw_os_error();
 
 /// Puts `fd` in non-blocking mode. Only ever called on the parent's ends:
 /// the child must inherit blocking descriptors.
+/// (`FIONBIO`: one system call, where `F_GETFL` and `F_SETFL` take two.)
 pub(crate) fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
-    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
-    let flags = fcntl_getfl(&fd)?;
-    fcntl_setfl(&fd, flags | OFlags::NONBLOCK)?;
+    rustix::io::ioctl_fionbio(&fd, true)?;
     Ok(())
 }

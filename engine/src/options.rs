@@ -77,8 +77,8 @@ impl Options {
     /// cross-CPU wake-ups and about three times the throughput of the
     /// default 64 KiB; when they share one CPU there are no such wake-ups
     /// and data that stays in cache wins: a pipe of one read
-    /// ([`read_size`](Self::read_size), if smaller than this) is a tenth
-    /// faster than 64 KiB and a quarter faster than 1 MiB. So on Linux a
+    /// ([`read_size`](Self::read_size), if smaller than this) moves about
+    /// 20% more than 64 KiB and 40% more than 1 MiB. So on Linux a
     /// busy pipe gets the size for where its child last ran, looked at
     /// again every 64 busy pipes, and follows the child when the scheduler
     /// moves it (growing or shrinking; never below the kernel's own size).

@@ -472,12 +472,13 @@ fn cases(sizes: Sizes, output: &Path) -> Vec<Case> {
 /// What limits case 1's figures.
 const NOTES_BULK: &str = "GB/s = stdout bytes / the runner's own wall time (spawn to reap). \
 Nearly all the CPU is the kernel copying into and out of the pipe and allocating and freeing \
-its pages. The 64 KiB readers are bimodal: fast (6-9 GB/s) when the scheduler puts the reader \
-and `emit` on one CPU (the pipe's pages stay in cache), slow (about 1 GB/s) when it puts them \
-on different CPUs and every 64 KiB costs a cross-CPU wake-up; procpump's 1 MiB pipe needs 16 \
-times fewer wake-ups, so it varies less, but on one CPU its larger footprint costs it. With \
-3 runs, a median can land in either mode. `Command::output` and Python hold the whole output \
-(Python twice, for its final `b''.join`).";
+its pages. Every reader is bimodal: fast (7-9 GB/s) when the scheduler puts the reader and \
+`emit` on one CPU (the pipe's pages stay in cache, and `emit`'s own writes are 43% of that \
+CPU), slow when it puts them on different CPUs and every wake-up crosses CPUs: about 1 GB/s \
+for the 64 KiB readers, about 3 GB/s for procpump, which gives a busy pipe 1 MiB there (and \
+one read, 256 KiB, on one CPU). A median can land in either mode, and the ratios with it. \
+`Command::output` and Python hold the whole output (Python twice, for its final \
+`b''.join`).";
 
 /// What limits case 2's figures.
 const NOTES_DUPLEX: &str = "Wall time to move all three streams. procpump and tokio serve the \
@@ -487,11 +488,13 @@ needs the input as one bytes object and collects both outputs (about 5 GiB peak)
 `Command::output` cannot feed stdin: not run.";
 
 /// What limits case 3a's figures.
-const NOTES_MANY: &str = "Starting a child dominates: `Command::spawn` blocks the calling \
-thread (vfork) for about 1-1.5 ms a child on this VM. procpump spawns on its one thread, so \
-no pipe is read while it spawns; the thread peer spawns on its main thread while the pipe \
-threads read. `Command::output`, the subprocess crate and Python run the children one after \
-another. Threads (max) is sampled every 5 ms and misses short-lived threads.";
+const NOTES_MANY: &str = "Starting a child dominates: each `emit` costs about 1.3 ms of CPU \
+to start (exec, the dynamic loader), and `Command::spawn` blocks the calling thread until the \
+child has exec'd (0.1 to over 1 ms). procpump spawns on one spawner thread while its reactor \
+thread reads (threads: 2); the thread peer spawns on its main thread while a thread per pipe \
+reads. tokio spawns on its one thread. `Command::output`, the subprocess crate and Python run \
+the children one after another. Threads (max) is sampled every 5 ms and misses short-lived \
+threads.";
 
 /// What limits case 3b's figures.
 const NOTES_MANY_WORK: &str = "Each child sleeps 50 ms before writing: concurrent peers finish \

@@ -29,6 +29,8 @@ pub(crate) struct Registered {
     pid: u32,
     /// Busy pipes to let pass before looking at the placement again.
     deferred: u32,
+    /// Shrinks refused in a row because the pipe held too much.
+    refusals: u32,
 }
 
 /// How many times a busy pipe is let pass, after its size was chosen,
@@ -36,7 +38,13 @@ pub(crate) struct Registered {
 /// some 20 µs: with 64 KiB or more a time, under 1% of the reactor's time).
 const RECHECK_AFTER: u32 = 64;
 
-/// The capacities to give a pipe found full.
+/// How many busy pipes in a row may retry a shrink that the kernel
+/// refused because the pipe held more than the new size (an output pipe
+/// read dry takes at most `pipe / read` of them; a full stdin pipe may
+/// never shrink).
+const SHRINK_RETRIES: u32 = 8;
+
+/// The capacities to give a pipe found busy.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PipeSizes {
     /// While the child runs on the reactor's CPU.
@@ -66,6 +74,7 @@ impl Registered {
             enlarged: 0,
             pid,
             deferred: 0,
+            refusals: 0,
         })
     }
 
@@ -157,12 +166,17 @@ impl Registered {
                     .pipe_budget
                     .settle(self.enlarged + extra, enlarged);
                 self.enlarged = enlarged;
+                self.refusals = 0;
             }
             Err(err) => {
                 self.shared.pipe_budget.give_back(extra);
-                if err.raw_os_error() == Some(sys::EBUSY) {
-                    // It holds more than `wanted` for now: try again soon.
+                if err.raw_os_error() == Some(sys::EBUSY) && self.refusals < SHRINK_RETRIES {
+                    // It holds more than `wanted` for now: try again at the
+                    // next busy pipe, when a read may have emptied it.
+                    self.refusals += 1;
                     self.deferred = 0;
+                } else {
+                    self.refusals = 0;
                 }
                 log::debug!("pipe kept at {capacity} bytes: resizing to {wanted} refused: {err}");
             }

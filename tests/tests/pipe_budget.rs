@@ -25,7 +25,10 @@ fn pin_here(cpu: usize) {
 
 /// Writes 64 MiB to stdout on each CPU of `cpus` in turn, reporting the
 /// pipe's size on stderr after each (a line each), and keeps the pipe open
-/// for a second, so that concurrent children overlap.
+/// for a second, so that concurrent children overlap. It pauses a
+/// millisecond after each 1 MiB: the kernel refuses to shrink a pipe below
+/// what it holds, and a writer on the reactor's CPU that never paused could
+/// refill the pipe after every read and keep it from ever shrinking.
 fn filler(cpus: &[usize]) -> Command {
     filler_with(cpus, None, None, 1.0)
 }
@@ -41,7 +44,7 @@ fn filler_with(cpus: &[usize], after: Option<&Path>, then: Option<&Path>, hold: 
          data = b'x' * (1 << 20)\n\
          for cpu in {cpus:?}:\n\
          \x20   os.sched_setaffinity(0, {{cpu}})\n\
-         \x20   for _ in range(64): os.write(1, data)\n\
+         \x20   for _ in range(64): os.write(1, data); time.sleep(0.001)\n\
          \x20   sys.stderr.write(str(fcntl.fcntl(1, {F_GETPIPE_SZ})) + '\\n')\n\
          \x20   sys.stderr.flush()\n\
          if then: open(then, 'w').close()\n\

@@ -10,6 +10,7 @@
 //! `bench-peers` runs them all, alternately, and prints the tables of
 //! `docs/BENCHMARKS.md`.
 
+use std::ffi::OsStr;
 use std::fmt;
 
 pub mod latency;
@@ -165,6 +166,18 @@ pub fn min_max(values: &[f64]) -> Option<(f64, f64)> {
             .iter()
             .fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v))),
     )
+}
+
+/// Quotes `arg` for a POSIX shell when it needs it (for the command lines
+/// that reproduce a run).
+pub fn shell_quote(arg: &OsStr) -> String {
+    let text = arg.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]

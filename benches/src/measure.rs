@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::OwnedFd;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -150,6 +151,57 @@ pub fn wait4(pid: u32) -> Result<Reaped, String> {
             return Err(format!("wait4({pid}) failed: {err}"));
         }
     }
+}
+
+/// A measured process's stdout, what `wait4` said of it, and what the
+/// /proc sampler saw while it ran.
+#[derive(Debug)]
+pub struct Measured {
+    /// Everything it printed on stdout.
+    pub output: String,
+    /// Its exit and peak RSS.
+    pub reaped: Reaped,
+    /// Its own peaks while it ran.
+    pub peak: ProcPeak,
+}
+
+/// Runs `command` (stdin null, stdout captured, stderr inherited), samples
+/// it every `interval` while it runs, reads all it prints, and reaps it
+/// with `wait4` (not `Child::wait`, to get its rusage).
+///
+/// # Errors
+///
+/// If it cannot be spawned, sampled, read or reaped, or does not exit 0;
+/// each message names the command line, as `shown`.
+pub fn run_sampled(
+    command: &mut Command,
+    shown: &str,
+    interval: Duration,
+) -> Result<Measured, String> {
+    let fail = |why: String| format!("run failed: `{shown}`: {why}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| fail(format!("cannot spawn: {e}")))?;
+    let sampler = ProcSampler::start(child.id(), interval);
+    let mut output = String::new();
+    let read = child
+        .stdout
+        .take()
+        .map_or(Ok(0), |mut out| out.read_to_string(&mut output));
+    let reaped = wait4(child.id()).map_err(&fail)?;
+    let peak = sampler.map_err(&fail)?.finish();
+    read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
+    if !reaped.success() {
+        return Err(fail(format!("{} (output: {output:?})", reaped.describe())));
+    }
+    Ok(Measured {
+        output,
+        reaped,
+        peak,
+    })
 }
 
 /// Converts KiB to MiB.

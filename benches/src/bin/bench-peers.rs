@@ -28,12 +28,13 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use procpump_benches::measure::{cpu_model, kib_to_mib, proc_text, wait4, ProcPeak, ProcSampler};
+use procpump_benches::measure::{
+    cpu_model, kib_to_mib, proc_text, run_sampled, wait4, Measured, ProcPeak,
+};
 use procpump_benches::peer::{Record, Scenario};
 use procpump_benches::{median, min_max};
 
@@ -626,26 +627,15 @@ fn measure(argv: &[OsString], case: &Case) -> Result<Sample, String> {
         .collect::<Vec<_>>()
         .join(" ");
     let fail = |why: String| format!("run failed: `{shown}`: {why}");
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| fail(format!("cannot spawn: {e}")))?;
-    let sampler = ProcSampler::start(child.id(), SAMPLE_INTERVAL);
-    let mut output = String::new();
-    let read = child
-        .stdout
-        .take()
-        .map_or(Ok(0), |mut out| out.read_to_string(&mut output));
-    // Reaped here, not by `Child::wait`, to get its rusage.
-    let reaped = wait4(child.id()).map_err(&fail)?;
-    let peak = sampler.map_err(&fail)?.finish();
-    read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
-    if !reaped.success() {
-        return Err(fail(format!("{} (output: {output:?})", reaped.describe())));
-    }
+    let Measured {
+        output,
+        reaped,
+        peak,
+    } = run_sampled(
+        Command::new(&argv[0]).args(&argv[1..]),
+        &shown,
+        SAMPLE_INTERVAL,
+    )?;
     let line = output
         .lines()
         .rfind(|l| !l.trim().is_empty())

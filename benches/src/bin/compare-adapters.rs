@@ -17,7 +17,6 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,7 +25,7 @@ use std::time::Instant;
 
 use procpump::{Discard, Flow, Job, Reactor, Stream};
 use procpump_adapters::{FileSink, Line, Lines, StatefulLines};
-use procpump_benches::{median, min_max, parse_size};
+use procpump_benches::{median, min_max, parse_size, shell_quote};
 
 /// Usage text shown on a command-line error.
 const USAGE: &str = "usage: compare-adapters [--lines-size 1G] [--width 80] [--file-size 2G] [--runs 5] [--emit PATH] [--dir DIR]
@@ -390,17 +389,6 @@ fn table(title: &str, contenders: &[(Contender, Runner)]) {
         );
     }
     println!();
-}
-
-/// Quotes `arg` for a POSIX shell when it needs it.
-fn shell_quote(arg: &OsStr) -> String {
-    let text = arg.to_string_lossy();
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// The command line that reproduces this run.

@@ -11,14 +11,12 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::ffi::OsStr;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use procpump_benches::measure::{cpu_model, kib_to_mib, proc_text, wait4, ProcSampler};
-use procpump_benches::{median, min_max, parse_size, DrainReport};
+use procpump_benches::measure::{cpu_model, kib_to_mib, proc_text, run_sampled, wait4};
+use procpump_benches::{median, min_max, parse_size, shell_quote, DrainReport};
 
 /// Usage text shown on a command-line error.
 const USAGE: &str = "usage: compare-drain [--size 4G] [--runs 5] [--drain PATH] [--baseline PATH] [--emit PATH]
@@ -142,35 +140,21 @@ impl Sample {
 fn measure(reader: &Path, emit: &Path, size: u64) -> Result<Sample, String> {
     let command = format!("{} -- {} --stdout {size}", reader.display(), emit.display());
     let fail = |why: String| format!("run failed: `{command}`: {why}");
-    let mut child = Command::new(reader)
-        .arg("--")
-        .arg(emit)
-        .arg("--stdout")
-        .arg(size.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| fail(format!("cannot spawn: {e}")))?;
-    let sampler = ProcSampler::start(child.id(), HWM_INTERVAL);
-    let mut output = String::new();
-    let read = child
-        .stdout
-        .take()
-        .map_or(Ok(0), |mut out| out.read_to_string(&mut output));
-    // Reaped here, not by `Child::wait`, to get this process's rusage.
-    let reaped = wait4(child.id()).map_err(&fail)?;
-    let own_hwm_kib = sampler.map_err(&fail)?.finish().hwm_kib;
-    read.map_err(|e| fail(format!("cannot read its output: {e}")))?;
-    if !reaped.success() {
-        return Err(fail(format!("{} (output: {output:?})", reaped.describe())));
-    }
-    let report = parse_output(&output).map_err(&fail)?;
+    let measured = run_sampled(
+        Command::new(reader)
+            .arg("--")
+            .arg(emit)
+            .arg("--stdout")
+            .arg(size.to_string()),
+        &command,
+        HWM_INTERVAL,
+    )?;
+    let report = parse_output(&measured.output).map_err(&fail)?;
     validate(&report, size).map_err(&fail)?;
     Ok(Sample {
         report,
-        max_rss_kib: reaped.max_rss_kib,
-        own_hwm_kib,
+        max_rss_kib: measured.reaped.max_rss_kib,
+        own_hwm_kib: measured.peak.hwm_kib,
     })
 }
 
@@ -279,17 +263,6 @@ fn print_machine() {
         proc_text("/proc/sys/fs/pipe-max-size")
     );
     println!();
-}
-
-/// Quotes `arg` for a POSIX shell when it needs it.
-fn shell_quote(arg: &OsStr) -> String {
-    let text = arg.to_string_lossy();
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// The command line that reproduces this run, every path spelled out.

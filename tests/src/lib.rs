@@ -314,9 +314,16 @@ fn parse_stat(stat: &str) -> Option<(char, i32)> {
 /// skipped.
 pub fn live_children() -> Vec<(i32, char)> {
     let me = std::process::id() as i32;
-    let mut children = Vec::new();
+    processes_where(|stat| parse_stat(stat).is_some_and(|(_, ppid)| ppid == me))
+}
+
+/// `(pid, state)` of every process whose `/proc/<pid>/stat` line `keep`
+/// accepts, sorted by pid. Processes that vanish during the scan are
+/// skipped.
+fn processes_where(keep: impl Fn(&str) -> bool) -> Vec<(i32, char)> {
+    let mut found = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return children;
+        return found;
     };
     for entry in dir.flatten() {
         let name = entry.file_name();
@@ -326,14 +333,12 @@ pub fn live_children() -> Vec<(i32, char)> {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
-        if let Some((state, ppid)) = parse_stat(&stat) {
-            if ppid == me {
-                children.push((pid, state));
-            }
+        if let Some((state, _)) = parse_stat(&stat).filter(|_| keep(&stat)) {
+            found.push((pid, state));
         }
     }
-    children.sort_unstable();
-    children
+    found.sort_unstable();
+    found
 }
 
 /// The path of this package's child program `name` (e.g. `"pp-emit"`), as
@@ -395,26 +400,7 @@ fn parse_stat_pgrp(stat: &str) -> Option<i32> {
 /// sorted by pid. Used to find and check grandchildren that a test started
 /// in a group of their own.
 pub fn process_group_members(pgid: i32) -> Vec<(i32, char)> {
-    let mut members = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return members;
-    };
-    for entry in dir.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        if let (Some(group), Some((state, _))) = (parse_stat_pgrp(&stat), parse_stat(&stat)) {
-            if group == pgid {
-                members.push((pid, state));
-            }
-        }
-    }
-    members.sort_unstable();
-    members
+    processes_where(|stat| parse_stat_pgrp(stat) == Some(pgid))
 }
 
 /// Polls `condition` every few milliseconds until it holds or `limit` has

@@ -2,82 +2,23 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::reactor::{Request, Shared};
+use crossbeam_channel::Sender;
+
+use crate::launch::Submission;
+use crate::shared::{Request, Shared, Stopping};
+use crate::waiter::Waiter;
 use crate::{ChildId, Error, Job, Options, Reactor, Report, Result};
-
-/// Where one child's report is left for its [`ChildHandle`].
-pub(crate) struct Waiter {
-    child: ChildId,
-    slot: Mutex<Slot>,
-    ready: Condvar,
-}
-
-/// Where a child's outcome is in its waiter.
-enum Slot {
-    /// Not reported yet.
-    Pending,
-    /// Reported, not yet taken.
-    Ready(Box<Result<Report>>),
-    /// Taken by a `wait`.
-    Taken,
-}
-
-impl Waiter {
-    fn new(child: ChildId) -> Waiter {
-        Waiter {
-            child,
-            slot: Mutex::new(Slot::Pending),
-            ready: Condvar::new(),
-        }
-    }
-
-    pub(crate) fn child(&self) -> ChildId {
-        self.child
-    }
-
-    /// Leaves the outcome (the first one only) and wakes the waiting thread.
-    pub(crate) fn set(&self, outcome: Result<Report>) {
-        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if matches!(*slot, Slot::Pending) {
-            *slot = Slot::Ready(Box::new(outcome));
-            self.ready.notify_all();
-        }
-    }
-
-    /// Takes the outcome, waiting until `deadline` (`None`: for ever).
-    fn take(&self, deadline: Option<Instant>) -> Option<Result<Report>> {
-        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            match std::mem::replace(&mut *slot, Slot::Taken) {
-                Slot::Ready(outcome) => return Some(*outcome),
-                Slot::Taken => return Some(Err(Error::ReportTaken { child: self.child })),
-                Slot::Pending => *slot = Slot::Pending,
-            }
-            slot = match deadline {
-                None => self
-                    .ready
-                    .wait(slot)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.checked_duration_since(Instant::now())?;
-                    self.ready
-                        .wait_timeout(slot, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
-        }
-    }
-}
 
 /// What every clone of a [`Handle`] shares; dropping the last one stops
 /// the thread.
 struct Inner {
     shared: Arc<Shared>,
+    /// Where jobs are left for the reactor.
+    inbox: Sender<Submission>,
     thread: Mutex<Option<JoinHandle<()>>>,
     thread_id: ThreadId,
     /// Waiters of children not yet reported, failed if the thread dies.
@@ -169,8 +110,7 @@ impl Handle {
     /// [`Error::Reactor`] if the poller or the thread cannot be created.
     pub fn with_options(options: Options) -> Result<Handle> {
         let mut reactor = Reactor::with_options(options)?;
-        reactor.wait_when_idle();
-        let shared = Arc::clone(reactor.shared());
+        let (inbox, shared) = reactor.inbox();
         let alive = Arc::new(Mutex::new(true));
         let thread_alive = Arc::clone(&alive);
         let thread = thread::Builder::new()
@@ -180,6 +120,7 @@ impl Handle {
         Ok(Handle {
             inner: Arc::new(Inner {
                 shared,
+                inbox,
                 thread_id: thread.thread().id(),
                 thread: Mutex::new(Some(thread)),
                 alive,
@@ -189,18 +130,19 @@ impl Handle {
 
     /// Queues a child on the reactor thread and returns its handle at
     /// once. If the child cannot start, its report says why.
-    pub fn spawn(&self, mut job: Job) -> ChildHandle {
+    pub fn spawn(&self, job: Job) -> ChildHandle {
         let id = self.inner.shared.next_id();
         let waiter = Arc::new(Waiter::new(id));
-        job.waiter = Some(Arc::clone(&waiter));
         {
             let alive = self
                 .inner
                 .alive
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if *alive {
-                self.inner.shared.request(Request::Spawn(id, Box::new(job)));
+            let submission = Submission::new(id, job, Some(Arc::clone(&waiter)));
+            if *alive && self.inner.inbox.send(submission).is_ok() {
+                // The request keeps the job's place among the requests.
+                self.inner.shared.request(Request::Submitted);
             } else {
                 waiter.set(Err(Error::Stopped { child: id }));
             }
@@ -239,9 +181,9 @@ impl fmt::Debug for Handle {
 fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| loop {
         match reactor.stopping() {
-            Some(true) => break,
-            Some(false) if reactor.is_empty() => break,
-            _ => {}
+            Stopping::Now => break,
+            Stopping::WhenDone if reactor.is_empty() => break,
+            Stopping::WhenDone | Stopping::No => {}
         }
         match reactor.turn(None) {
             // Reports of this reactor's children go to their waiters; a
@@ -257,13 +199,7 @@ fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
     // First what runs or is being started (this also collects the spawner's
     // last children), then the jobs that arrived after the last turn.
     reactor.kill_all(outcome.is_ok());
-    for request in reactor.shared().take_requests() {
-        if let Request::Spawn(id, job) = request {
-            if let Some(waiter) = &job.waiter {
-                waiter.set(Err(Error::Stopped { child: id }));
-            }
-        }
-    }
+    reactor.refuse_submitted();
     if let Err(panic) = outcome {
         panic::resume_unwind(panic);
     }

@@ -1,91 +1,20 @@
-//! Channels for consumer threads: chunks out, events out, bytes in.
+//! Channels for consumer threads: chunks out, bytes in (events out are in
+//! `event.rs`).
 //!
-//! All three are bounded `crossbeam_channel`s, and all three push back: a
-//! full chunk channel pauses the one pipe that feeds it (the child blocks
-//! in `write`), an empty stdin channel leaves the child waiting on its
-//! stdin, and either resumes as soon as the other side moves, woken by the
+//! Both are bounded `crossbeam_channel`s, and both push back: a full chunk
+//! channel pauses the one pipe that feeds it (the child blocks in
+//! `write`), an empty stdin channel leaves the child waiting on its stdin,
+//! and either resumes as soon as the other side moves, woken by the
 //! reactor's watcher thread rather than a polling tick.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::ops::Deref;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::input::copy_out;
-use crate::{ChildId, Fill, Flow, Input, IntoSink, Report, Resumer, Sink, Source, Stream};
-use crate::{StreamContext, StreamEnd};
-
-/// A chunk of one child's output, owned, for a consumer thread.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Chunk {
-    child: ChildId,
-    stream: Stream,
-    bytes: Vec<u8>,
-}
-
-impl Chunk {
-    /// The child that wrote it.
-    pub fn child(&self) -> ChildId {
-        self.child
-    }
-
-    /// The stream it was read from.
-    pub fn stream(&self) -> Stream {
-        self.stream
-    }
-
-    /// The bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// The bytes, owned.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
-}
-
-impl Deref for Chunk {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl fmt::Debug for Chunk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Chunk")
-            .field("child", &self.child)
-            .field("stream", &self.stream)
-            .field("len", &self.bytes.len())
-            .finish()
-    }
-}
-
-/// What goes through an events channel ([`Job::events`](crate::Job::events)),
-/// in the order it happened. For each child: its output chunks, one `End`
-/// per stream after that stream's last chunk, then exactly one `Exited`,
-/// last.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Event {
-    /// A chunk of output.
-    Output(Chunk),
-    /// A stream ended.
-    End {
-        /// The child.
-        child: ChildId,
-        /// The stream.
-        stream: Stream,
-        /// Why it ended.
-        end: StreamEnd,
-    },
-    /// The child exited and all its streams ended: its report.
-    Exited(Box<Report>),
-}
+use crate::outlet::{Delivery, Outlet};
+use crate::{Chunk, Fill, Flow, Input, IntoSink, Resumer, Sink, Source, StreamContext, StreamEnd};
 
 /// What a [`ChannelSink`] does when every receiver of its channel is gone.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,103 +29,6 @@ pub enum OnDisconnect {
     /// `EPIPE` (or `SIGPIPE` kills it), which stops a child whose output
     /// nobody wants.
     Close,
-}
-
-/// Sends into a bounded channel without ever blocking: what does not fit
-/// waits here, and the stream pauses until the channel has room.
-struct Outlet<T> {
-    sender: Option<Sender<T>>,
-    pending: VecDeque<T>,
-    resumer: Option<Resumer>,
-    /// Which child and stream the chunks are from (known at `start`).
-    child: ChildId,
-    stream: Stream,
-}
-
-enum Delivery {
-    Sent,
-    Full,
-    Disconnected,
-}
-
-impl<T: Send + 'static> Outlet<T> {
-    fn new(sender: Sender<T>) -> Outlet<T> {
-        Outlet {
-            sender: Some(sender),
-            pending: VecDeque::new(),
-            resumer: None,
-            child: ChildId(0),
-            stream: Stream::Stdout,
-        }
-    }
-
-    /// Learns which child and stream it serves, and how to resume it.
-    fn start(&mut self, context: &StreamContext<'_>) {
-        self.child = context.child();
-        self.stream = context.stream();
-        self.resumer = Some(context.resumer());
-    }
-
-    /// An owned, labelled copy of `bytes`.
-    fn chunk(&self, bytes: &[u8]) -> Chunk {
-        Chunk {
-            child: self.child,
-            stream: self.stream,
-            bytes: bytes.to_vec(),
-        }
-    }
-
-    /// After the stream's end: sends what is pending, pausing while the
-    /// channel is full, then lets the receivers see the end.
-    fn flush(&mut self) -> Flow {
-        let flow = match self.deliver() {
-            Delivery::Full => Flow::Pause,
-            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
-        };
-        self.close_if_flushed();
-        flow
-    }
-
-    /// Queues `item` and sends what it can.
-    fn push(&mut self, item: T) -> Delivery {
-        self.pending.push_back(item);
-        self.deliver()
-    }
-
-    /// Sends what is pending, in order; when the channel is full, asks to be
-    /// resumed once it has room.
-    fn deliver(&mut self) -> Delivery {
-        let Some(sender) = &self.sender else {
-            self.pending.clear();
-            return Delivery::Disconnected;
-        };
-        while let Some(item) = self.pending.pop_front() {
-            match sender.try_send(item) {
-                Ok(()) => {}
-                Err(TrySendError::Full(item)) => {
-                    self.pending.push_front(item);
-                    if let Some(resumer) = &self.resumer {
-                        resumer.resume_when_sendable(sender);
-                    }
-                    return Delivery::Full;
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.pending.clear();
-                    self.sender = None;
-                    return Delivery::Disconnected;
-                }
-            }
-        }
-        Delivery::Sent
-    }
-
-    /// Lets the receivers see the end of the channel, once nothing is
-    /// pending.
-    fn close_if_flushed(&mut self) {
-        if self.pending.is_empty() {
-            self.sender = None;
-        }
-    }
 }
 
 /// The sink a `Sender<Chunk>` becomes: each chunk of output is copied into
@@ -264,10 +96,10 @@ impl ChannelSink {
 impl fmt::Debug for ChannelSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelSink")
-            .field("child", &self.outlet.child)
-            .field("stream", &self.outlet.stream)
+            .field("child", &self.outlet.child())
+            .field("stream", &self.outlet.stream())
             .field("on_disconnect", &self.on_disconnect)
-            .field("pending", &self.outlet.pending.len())
+            .field("pending", &self.outlet.pending())
             .finish()
     }
 }
@@ -291,7 +123,7 @@ impl Sink for ChannelSink {
     fn end(&mut self, end: &StreamEnd) {
         if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) {
             // Nothing more will be delivered: let the consumers see the end.
-            self.outlet.pending.clear();
+            self.outlet.drop_pending();
         }
         self.outlet.close_if_flushed();
     }
@@ -306,67 +138,6 @@ impl IntoSink for Sender<Chunk> {
 
     fn into_sink(self) -> ChannelSink {
         ChannelSink::new(self)
-    }
-}
-
-/// The sink of events mode: chunks and stream ends as [`Event`]s.
-pub(crate) struct EventSink {
-    outlet: Outlet<Event>,
-}
-
-impl EventSink {
-    pub(crate) fn new(sender: Sender<Event>) -> EventSink {
-        EventSink {
-            outlet: Outlet::new(sender),
-        }
-    }
-}
-
-fn event_flow(delivery: Delivery) -> Flow {
-    match delivery {
-        Delivery::Sent => Flow::Continue,
-        Delivery::Full => Flow::Pause,
-        Delivery::Disconnected => Flow::Discard,
-    }
-}
-
-impl Sink for EventSink {
-    fn start(&mut self, context: &StreamContext<'_>) {
-        self.outlet.start(context);
-    }
-
-    fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let chunk = self.outlet.chunk(chunk);
-        event_flow(self.outlet.push(Event::Output(chunk)))
-    }
-
-    fn resume(&mut self) -> Flow {
-        event_flow(self.outlet.deliver())
-    }
-
-    fn end(&mut self, end: &StreamEnd) {
-        match end {
-            // The report (in `Event::Exited`) says why.
-            StreamEnd::NotStarted => {
-                self.outlet.pending.clear();
-                self.outlet.close_if_flushed();
-            }
-            _ => self.outlet.pending.push_back(Event::End {
-                child: self.outlet.child,
-                stream: self.outlet.stream,
-                end: end.clone(),
-            }),
-        }
-        if *end == StreamEnd::Killed {
-            // One try, then let go: the reactor is stopping.
-            let _ = self.outlet.deliver();
-            self.outlet.pending.clear();
-            self.outlet.close_if_flushed();
-        }
-    }
-
-    fn flush(&mut self) -> Flow {
-        self.outlet.flush()
     }
 }
 

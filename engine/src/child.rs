@@ -1,198 +1,313 @@
-//! One running child: its process, pipes, sinks and what its report will
-//! say.
+//! One running child: its process, its streams, and what its report will
+//! say. It handles its own events and answers the reactor with what to do
+//! next ([`Next`]).
 
 use std::io;
+use std::os::fd::OwnedFd;
+use std::panic::{self, AssertUnwindSafe};
 use std::process::{Child, ExitStatus};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::exit::Exit;
+use crate::id::Output;
 use crate::job::Lifecycle;
-use crate::pipe::{InPipe, OutPipe, Registered};
-use crate::reactor::ReportTo;
+use crate::key::{Key, Target};
+use crate::output::OutputStream;
+use crate::pipe::{Pipe, PipeIo};
+use crate::registration::Registered;
+use crate::shared::Shared;
 use crate::sink::BoxSink;
-use crate::{ChildId, Error, Flow, InputReport, OutputReport, Report, Signal, Stream, StreamEnd};
+use crate::stdin::StdinStream;
+use crate::sys::{self, Interest};
+use crate::{ChildId, Error, Input, Report, Resumer, Signal, Stream, StreamContext, StreamEnd};
+
+/// What a child needs once its process has started.
+pub(crate) struct Plan {
+    pub(crate) program: String,
+    pub(crate) stdin: Option<Input>,
+    /// stdout's and stderr's sinks (a merged stream's sink as stdout's).
+    pub(crate) sinks: [Option<BoxSink>; 2],
+    /// The read end of a merged stdout+stderr pipe.
+    pub(crate) merged_read: Option<OwnedFd>,
+    pub(crate) linger: Duration,
+    pub(crate) lifecycle: Lifecycle,
+    /// When it was handed to the spawner.
+    pub(crate) started: Instant,
+}
+
+/// What the reactor does next for a child, after it handled an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub(crate) enum Next {
+    /// Nothing: wait for its next event.
+    Wait,
+    /// Its linger now ends at this instant: wake it then
+    /// ([`Running::linger_over`]).
+    Linger(Instant),
+    /// It has exited and every stream has ended: report it.
+    Report,
+}
+
+/// The `SIGKILL` a timed-out child is due after the grace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KillAfter {
+    pub(crate) grace: Duration,
+    /// Its own process group, which gets it even if the child is gone.
+    pub(crate) group: Option<u32>,
+}
 
 /// A child the reactor started and has not reported yet.
 pub(crate) struct Running {
-    pub(crate) id: ChildId,
-    pub(crate) program: String,
-    pub(crate) child: Child,
-    pub(crate) exit_watch: Option<Registered>,
-    pub(crate) status: Option<ExitStatus>,
-    pub(crate) stdin: Option<InPipe>,
-    pub(crate) outputs: [Option<OutPipe>; 2],
-    pub(crate) stdin_report: Option<InputReport>,
-    pub(crate) output_reports: [Option<OutputReport>; 2],
-    pub(crate) ended_sinks: [Option<BoxSink>; 2],
-    /// Sinks whose stream ended but that still hold undelivered data.
-    pub(crate) flushing: [Option<BoxSink>; 2],
-    pub(crate) report_to: ReportTo,
-    pub(crate) started: Instant,
-    pub(crate) exited: Option<Instant>,
-    pub(crate) linger: Duration,
-    pub(crate) linger_deadline: Option<Instant>,
-    /// The deadline last pushed on the reactor's timer heap.
-    pub(crate) linger_queued: Option<Instant>,
-    pub(crate) error: Option<Error>,
-    pub(crate) lifecycle: Lifecycle,
-    pub(crate) timed_out: bool,
+    id: ChildId,
+    program: String,
+    process: Child,
+    exit: Exit,
+    stdin: Option<StdinStream>,
+    outputs: [Option<OutputStream>; 2],
+    started: Instant,
+    linger: Duration,
+    lifecycle: Lifecycle,
+    error: Option<Error>,
+    timed_out: bool,
 }
 
 impl Running {
-    pub(crate) fn is_done(&self) -> bool {
-        self.status.is_some()
-            && self.stdin.is_none()
-            && self.outputs.iter().all(Option::is_none)
-            && self.flushing.iter().all(Option::is_none)
-    }
-
-    pub(crate) fn end_output(&mut self, index: usize, end: StreamEnd) {
-        self.end_output_with(index, end, true);
-    }
-
-    /// Ends an output stream; tells its sink only if `notify` (not after a
-    /// sink panicked).
-    pub(crate) fn end_output_with(&mut self, index: usize, end: StreamEnd, notify: bool) {
-        if let Some(pipe) = self.outputs[index].take() {
-            log::debug!(
-                "child {} ({}): {} ended: {end:?} after {} bytes",
-                self.id,
-                self.program,
-                Stream::from_index(index + 1),
-                pipe.bytes
-            );
-            self.output_reports[index] = Some(OutputReport {
-                bytes: pipe.bytes,
-                discarded: pipe.discarded,
-                end: end.clone(),
-            });
-            let mut sink = pipe.sink;
-            if pipe.discarding || !notify {
-                self.ended_sinks[index] = Some(sink);
-                return;
+    /// Wires a child just spawned into `slot`: registers its pipes (and
+    /// its exit watch if `watch_exit`), starts its sinks and source. If
+    /// that fails the child is killed and reaped, and its report (naming
+    /// the error) comes back instead.
+    ///
+    /// # Panics
+    ///
+    /// A sink or source that panics in `start`: the child is killed and
+    /// reaped first, so that it is not left behind.
+    pub(crate) fn start(
+        id: ChildId,
+        slot: usize,
+        process: Child,
+        plan: Plan,
+        shared: &Arc<Shared>,
+        watch_exit: bool,
+    ) -> Result<Running, Box<Report>> {
+        let Plan {
+            program,
+            stdin,
+            sinks,
+            merged_read,
+            linger,
+            lifecycle,
+            started,
+        } = plan;
+        log::debug!("child {id} ({program}) started, pid {}", process.id());
+        let mut running = Running::new(id, program, process, started, linger, lifecycle);
+        let wired = panic::catch_unwind(AssertUnwindSafe(|| {
+            running.wire(slot, stdin, sinks, merged_read, shared, watch_exit)
+        }));
+        match wired {
+            Ok(Ok(())) => Ok(running),
+            Ok(Err(source)) => {
+                let program = running.program.clone();
+                running.error = Some(Error::Spawn {
+                    child: id,
+                    program,
+                    source,
+                });
+                running.kill_and_reap(true);
+                Err(Box::new(running.into_report(Instant::now())))
             }
-            sink.sink().end(&end);
-            if end == StreamEnd::Killed {
-                self.ended_sinks[index] = Some(sink);
-            } else {
-                self.flush(index, sink);
+            Err(panic) => {
+                running.kill_and_reap(false);
+                panic::resume_unwind(panic)
             }
         }
     }
 
-    /// Resumes a paused output stream (or a sink still flushing); true if
-    /// reading goes on.
-    pub(crate) fn resume_output(&mut self, index: usize) -> io::Result<bool> {
-        if let Some(sink) = self.flushing[index].take() {
-            self.flush(index, sink);
+    fn new(
+        id: ChildId,
+        program: String,
+        process: Child,
+        started: Instant,
+        linger: Duration,
+        lifecycle: Lifecycle,
+    ) -> Running {
+        Running {
+            id,
+            program,
+            process,
+            exit: Exit::Running { watch: None },
+            stdin: None,
+            outputs: [None, None],
+            started,
+            linger,
+            lifecycle,
+            error: None,
+            timed_out: false,
         }
-        let Some(pipe) = self.outputs[index].as_mut().filter(|pipe| pipe.paused) else {
-            return Ok(false);
+    }
+
+    /// Registers the pipes and the exit watch, and starts the sinks and
+    /// the source.
+    fn wire(
+        &mut self,
+        slot: usize,
+        stdin: Option<Input>,
+        sinks: [Option<BoxSink>; 2],
+        merged_read: Option<OwnedFd>,
+        shared: &Arc<Shared>,
+        watch_exit: bool,
+    ) -> io::Result<()> {
+        let pid = self.process.id();
+        let context = |stream| {
+            let resumer = Resumer::new(Arc::clone(shared), self.id, slot, stream);
+            StreamContext::new(&self.program, pid, resumer)
         };
-        match pipe.sink.sink().resume() {
-            Flow::Continue => {}
-            Flow::Discard => pipe.discarding = true,
-            Flow::Pause => return Ok(false),
-            Flow::Close => {
-                self.end_output(index, StreamEnd::Closed);
-                return Ok(false);
+        let stdin_fd = self.process.stdin.take().map(OwnedFd::from);
+        let stdout_fd = merged_read.or_else(|| self.process.stdout.take().map(OwnedFd::from));
+        let stderr_fd = self.process.stderr.take().map(OwnedFd::from);
+        let mut stdin_stream = None;
+        if let (Some(fd), Some(input)) = (stdin_fd, stdin) {
+            let mut source = input.into_source();
+            source.start(&context(Stream::Stdin));
+            let key = Key::new(slot, Target::Stdin);
+            let pipe = Pipe::new(fd, key, Interest::Write, pid, Arc::clone(shared))?;
+            stdin_stream = Some(StdinStream::new(pipe, source));
+        }
+        let mut outputs = [None, None];
+        for ((output, fd), sink) in Output::ALL
+            .into_iter()
+            .zip([stdout_fd, stderr_fd])
+            .zip(sinks)
+        {
+            if let (Some(fd), Some(mut sink)) = (fd, sink) {
+                sink.sink().start(&context(output.stream()));
+                let key = Key::new(slot, Target::Output(output));
+                let pipe = Pipe::new(fd, key, Interest::Read, pid, Arc::clone(shared))?;
+                outputs[output.index()] = Some(OutputStream::new(output, pipe, sink));
             }
         }
-        pipe.paused = false;
-        pipe.arm().map(|()| true)
-    }
-
-    /// Asks an ended stream's sink to deliver what it still holds; one that
-    /// cannot yet is kept until it is resumed.
-    pub(crate) fn flush(&mut self, index: usize, mut sink: BoxSink) {
-        if sink.sink().flush() == Flow::Pause {
-            self.flushing[index] = Some(sink);
+        let watch = if watch_exit {
+            sys::exit_watch(&self.process)
         } else {
-            self.ended_sinks[index] = Some(sink);
-        }
+            None
+        };
+        let watch = match watch {
+            Some(fd) => {
+                let key = Key::new(slot, Target::Exit);
+                Some(Registered::new(
+                    fd,
+                    key,
+                    Interest::Read,
+                    Arc::clone(shared),
+                )?)
+            }
+            None => None,
+        };
+        self.exit = Exit::Running { watch };
+        self.stdin = stdin_stream;
+        self.outputs = outputs;
+        Ok(())
     }
 
-    pub(crate) fn end_stdin(&mut self, end: StreamEnd) {
-        if let Some(pipe) = self.stdin.take() {
-            let unsent = if end == StreamEnd::Eof {
-                0
-            } else {
-                pipe.unsent()
-            };
+    /// The child.
+    pub(crate) fn id(&self) -> ChildId {
+        self.id
+    }
+
+    /// The program, as given to the `Command`.
+    pub(crate) fn program(&self) -> &str {
+        &self.program
+    }
+
+    /// Whether its exit must be polled for (it runs, with no exit watch).
+    pub(crate) fn is_polled(&self) -> bool {
+        self.exit.is_polled()
+    }
+
+    fn has_exited(&self) -> bool {
+        self.exit.has_exited()
+    }
+
+    /// One of its registrations is ready.
+    pub(crate) fn on_event(&mut self, target: Target, io: &mut PipeIo, now: Instant) -> Next {
+        let before = self.linger_deadline();
+        match target {
+            Target::Stdin => {
+                if let Some(Err(err)) = self
+                    .stdin
+                    .as_mut()
+                    .map(|stdin| stdin.on_writable(io.write_sizes))
+                {
+                    self.fail(Stream::Stdin, err);
+                }
+            }
+            Target::Output(output) => {
+                if let Some(Err(err)) = self.outputs[output.index()]
+                    .as_mut()
+                    .map(|stream| stream.on_readable(&mut io.buffer, io.read_sizes))
+                {
+                    self.fail(output.stream(), err);
+                }
+            }
+            Target::Exit => self.reap(now),
+        }
+        self.next(before)
+    }
+
+    /// Resumes `stream` (paused by its sink, or waiting for its source, or
+    /// a sink still flushing). Time spent paused does not count against
+    /// the linger: reading again restarts it.
+    pub(crate) fn resume(&mut self, stream: Stream, now: Instant) -> Next {
+        let before = self.linger_deadline();
+        let resumed = match stream.output() {
+            None => self.stdin.as_mut().map(StdinStream::resume),
+            Some(output) => self.outputs[output.index()]
+                .as_mut()
+                .map(OutputStream::resume),
+        };
+        match resumed {
+            Some(Ok(true)) => self.exit.push_linger_back(now + self.linger),
+            Some(Err(err)) => self.fail(stream, err),
+            Some(Ok(false)) | None => {}
+        }
+        self.next(before)
+    }
+
+    /// Its linger may be over: closes what is still open
+    /// ([`StreamEnd::ForceClosed`]), except streams paused by their sink,
+    /// whose resume restarts the linger.
+    pub(crate) fn linger_over(&mut self, now: Instant) -> Next {
+        let before = self.linger_deadline();
+        if before.is_some_and(|until| until <= now) {
             log::debug!(
-                "child {} ({}): stdin ended: {end:?} after {} bytes, {unsent} unsent",
+                "child {} ({}): linger over, closing its pipes",
                 self.id,
-                self.program,
-                pipe.written
+                self.program
             );
-            self.stdin_report = Some(InputReport {
-                written: pipe.written,
-                unsent,
-                end,
-            });
+            if let Some(stdin) = self.stdin.as_mut() {
+                stdin.end(StreamEnd::ForceClosed);
+            }
+            for stream in self.outputs.iter_mut().flatten() {
+                stream.linger_over();
+            }
         }
+        self.next(before)
     }
 
-    pub(crate) fn end_stream(&mut self, stream: Stream, end: StreamEnd) {
-        match stream {
-            Stream::Stdin => self.end_stdin(end),
-            Stream::Stdout => self.end_output(0, end),
-            Stream::Stderr => self.end_output(1, end),
-        }
+    /// Checks, without blocking, whether it has exited (where it has no
+    /// exit watch, or the watch fired).
+    pub(crate) fn check_exit(&mut self, now: Instant) -> Next {
+        let before = self.linger_deadline();
+        self.reap(now);
+        self.next(before)
     }
 
-    /// A pipe failed: the child's run ends with the error, and the child is
-    /// killed.
-    pub(crate) fn fail(&mut self, stream: Stream, err: io::Error) {
-        log::debug!(
-            "child {} ({}): {stream} failed: {err}",
-            self.id,
-            self.program
-        );
-        // Kill first: closing stdin before would let the child act on
-        // truncated input.
-        self.kill();
-        self.end_stream(stream, StreamEnd::Error(err.kind()));
-        if self.error.is_none() {
-            self.error = Some(Error::Io {
-                child: self.id,
-                program: self.program.clone(),
-                stream,
-                source: err,
-            });
+    /// Reaps it if it has exited.
+    fn reap(&mut self, now: Instant) {
+        if self.has_exited() {
+            return;
         }
-    }
-
-    pub(crate) fn kill(&mut self) {
-        if let Err(err) = self.signal(Signal::KILL) {
-            log::debug!("child {} ({}): kill failed: {err}", self.id, self.program);
-        }
-    }
-
-    /// The child's process group, if it has one of its own.
-    pub(crate) fn group(&self) -> Option<u32> {
-        self.lifecycle.process_group.then(|| self.child.id())
-    }
-
-    /// Signals the child, or its whole group. A child already reaped is not
-    /// signalled (its pid may be reused), but its group still is.
-    pub(crate) fn signal(&mut self, signal: Signal) -> io::Result<()> {
-        log::debug!("child {} ({}): sending {signal}", self.id, self.program);
-        if let Some(group) = self.group() {
-            return match signal.send_group(group) {
-                Err(err) if err.raw_os_error() == Some(3) => Ok(()), // ESRCH
-                result => result,
-            };
-        }
-        if self.status.is_some() {
-            return Ok(());
-        }
-        let pidfd = self.exit_watch.as_ref().map(Registered::file);
-        signal.send(self.child.id(), pidfd)
-    }
-
-    /// Checks, without blocking, whether the child has exited.
-    pub(crate) fn poll_exit(&mut self, now: Instant) {
-        match self.child.try_wait() {
+        match self.process.try_wait() {
             Ok(Some(status)) => self.exited(status, now),
             Ok(None) => {}
             Err(err) => {
@@ -206,54 +321,175 @@ impl Running {
         }
     }
 
-    pub(crate) fn exited(&mut self, status: ExitStatus, now: Instant) {
-        log::debug!("child {} ({}) exited: {status}", self.id, self.program);
-        self.status = Some(status);
-        self.exited = Some(now);
-        self.exit_watch = None;
-        // A source with nothing to give will never be read by a child that
-        // is gone.
-        if self.stdin.as_ref().is_some_and(|pipe| pipe.waiting) {
-            self.end_stdin(StreamEnd::ChildClosed);
+    /// It ran past its timeout: sends the stop signal, and says which
+    /// `SIGKILL` is due after the grace (none if the stop signal was
+    /// `SIGKILL`, or it had exited).
+    pub(crate) fn time_out(&mut self) -> Option<KillAfter> {
+        if self.has_exited() {
+            return None;
         }
-        if !self.is_done() {
-            self.linger_deadline = Some(now + self.linger);
+        log::debug!("child {} ({}) timed out", self.id, self.program);
+        self.timed_out = true;
+        let Lifecycle {
+            stop_signal, grace, ..
+        } = self.lifecycle;
+        if let Err(err) = self.signal(stop_signal) {
+            log::debug!("child {}: {stop_signal} failed: {err}", self.id);
+        }
+        (stop_signal != Signal::KILL).then(|| KillAfter {
+            grace,
+            group: self.group(),
+        })
+    }
+
+    /// Kills it (`SIGKILL`, its whole group if it has one of its own).
+    pub(crate) fn kill(&mut self) {
+        if let Err(err) = self.signal(Signal::KILL) {
+            log::debug!("child {} ({}): kill failed: {err}", self.id, self.program);
         }
     }
 
-    /// Kills the child, waits for it, and ends its streams as killed,
-    /// telling their sinks if `notify`.
+    /// Signals it, or its whole group. A child already reaped is not
+    /// signalled (its pid may be reused), but its group still is.
+    pub(crate) fn signal(&mut self, signal: Signal) -> io::Result<()> {
+        log::debug!("child {} ({}): sending {signal}", self.id, self.program);
+        if let Some(group) = self.group() {
+            return match signal.send_group(group) {
+                Err(err) if err.raw_os_error() == Some(3) => Ok(()), // ESRCH
+                result => result,
+            };
+        }
+        if self.has_exited() {
+            return Ok(());
+        }
+        signal.send(self.process.id(), self.exit.pidfd())
+    }
+
+    /// Kills it, waits for it, and ends its streams as killed, telling
+    /// their sinks if `notify` (not after a sink panicked).
     pub(crate) fn kill_and_reap(&mut self, notify: bool) {
         self.kill();
-        if self.status.is_none() {
-            match self.child.wait() {
-                Ok(status) => self.status = Some(status),
+        if !self.has_exited() {
+            match self.process.wait() {
+                Ok(status) => {
+                    self.exit = Exit::Exited {
+                        status,
+                        at: Instant::now(),
+                        linger_until: None,
+                    }
+                }
                 Err(err) => log::debug!("child {} ({}): wait failed: {err}", self.id, self.program),
             }
         }
-        self.end_stdin(StreamEnd::Killed);
-        self.end_output_with(0, StreamEnd::Killed, notify);
-        self.end_output_with(1, StreamEnd::Killed, notify);
-        // A sink still flushing cannot be told twice that its stream ended:
-        // drop it, so that whatever it holds (a channel's sender) is let go.
-        self.flushing = [None, None];
-        self.exit_watch = None;
+        if let Some(stdin) = self.stdin.as_mut() {
+            stdin.end(StreamEnd::Killed);
+        }
+        for stream in self.outputs.iter_mut().flatten() {
+            stream.kill(notify);
+        }
     }
 
-    pub(crate) fn into_report(mut self, finished: Instant) -> Report {
+    /// Its report, once it is done (or killed and reaped).
+    pub(crate) fn into_report(self, finished: Instant) -> Report {
+        let (status, exited) = self.exit.status();
+        let mut outputs = [None, None];
+        let mut sinks = [None, None];
+        for (index, stream) in self.outputs.into_iter().enumerate() {
+            if let Some(stream) = stream {
+                let (report, sink) = stream.into_report();
+                outputs[index] = Some(report);
+                sinks[index] = sink;
+            }
+        }
         Report {
             id: self.id,
-            program: std::mem::take(&mut self.program),
-            pid: Some(self.child.id()),
-            status: self.status,
-            stdin: self.stdin_report.take(),
-            outputs: std::mem::take(&mut self.output_reports),
-            sinks: std::mem::take(&mut self.ended_sinks),
+            program: self.program,
+            pid: Some(self.process.id()),
+            status,
+            stdin: self.stdin.map(StdinStream::into_report),
+            outputs,
+            sinks,
             started: self.started,
-            exited: self.exited,
+            exited,
             finished,
-            error: self.error.take(),
+            error: self.error,
             timed_out: self.timed_out,
+        }
+    }
+
+    /// A pipe (or the source) failed: the child's run ends with the error,
+    /// and the child is killed.
+    fn fail(&mut self, stream: Stream, err: io::Error) {
+        log::debug!(
+            "child {} ({}): {stream} failed: {err}",
+            self.id,
+            self.program
+        );
+        // Kill first: closing stdin before would let the child act on
+        // truncated input.
+        self.kill();
+        let end = StreamEnd::Error(err.kind());
+        match stream.output() {
+            None => {
+                if let Some(stdin) = self.stdin.as_mut() {
+                    stdin.end(end);
+                }
+            }
+            Some(output) => {
+                if let Some(stream) = self.outputs[output.index()].as_mut() {
+                    stream.end(end);
+                }
+            }
+        }
+        self.error.get_or_insert(Error::Io {
+            child: self.id,
+            program: self.program.clone(),
+            stream,
+            source: err,
+        });
+    }
+
+    /// It exited: reaped with `status`, seen `now`.
+    fn exited(&mut self, status: ExitStatus, now: Instant) {
+        log::debug!("child {} ({}) exited: {status}", self.id, self.program);
+        // A source with nothing to give will never be read by a child that
+        // is gone.
+        if let Some(stdin) = self.stdin.as_mut().filter(|stdin| stdin.is_waiting()) {
+            stdin.end(StreamEnd::ChildClosed);
+        }
+        let linger_until = (!self.streams_done()).then(|| now + self.linger);
+        // The exit watch goes with the `Running` state: a pidfd stays
+        // readable.
+        self.exit = Exit::Exited {
+            status,
+            at: now,
+            linger_until,
+        };
+    }
+
+    /// The child's process group, if it has one of its own.
+    fn group(&self) -> Option<u32> {
+        self.lifecycle.process_group.then(|| self.process.id())
+    }
+
+    fn streams_done(&self) -> bool {
+        self.stdin.as_ref().map_or(true, StdinStream::is_done)
+            && self.outputs.iter().flatten().all(OutputStream::is_done)
+    }
+
+    fn linger_deadline(&self) -> Option<Instant> {
+        self.exit.linger_deadline()
+    }
+
+    /// What the reactor does next, given the linger's deadline before the
+    /// event.
+    fn next(&self, before: Option<Instant>) -> Next {
+        if self.has_exited() && self.streams_done() {
+            return Next::Report;
+        }
+        match self.linger_deadline() {
+            Some(until) if Some(until) != before => Next::Linger(until),
+            _ => Next::Wait,
         }
     }
 }

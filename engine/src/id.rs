@@ -43,19 +43,41 @@ impl Stream {
         }
     }
 
+    /// The output stream this is, if it is one.
+    pub(crate) fn output(self) -> Option<Output> {
+        match self {
+            Stream::Stdin => None,
+            Stream::Stdout => Some(Output::Stdout),
+            Stream::Stderr => Some(Output::Stderr),
+        }
+    }
+}
+
+/// One of the two streams the reactor reads: a [`Stream`] that can only be
+/// stdout or stderr, and the index of its place in per-output arrays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Output {
+    Stdout,
+    Stderr,
+}
+
+impl Output {
+    /// Both, in index order.
+    pub(crate) const ALL: [Output; 2] = [Output::Stdout, Output::Stderr];
+
+    /// 0 for stdout, 1 for stderr.
     pub(crate) fn index(self) -> usize {
         match self {
-            Stream::Stdin => 0,
-            Stream::Stdout => 1,
-            Stream::Stderr => 2,
+            Output::Stdout => 0,
+            Output::Stderr => 1,
         }
     }
 
-    pub(crate) fn from_index(index: usize) -> Stream {
-        match index {
-            0 => Stream::Stdin,
-            1 => Stream::Stdout,
-            _ => Stream::Stderr,
+    /// As a [`Stream`].
+    pub(crate) fn stream(self) -> Stream {
+        match self {
+            Output::Stdout => Stream::Stdout,
+            Output::Stderr => Stream::Stderr,
         }
     }
 }

@@ -60,7 +60,7 @@ pub trait Source {
 /// # }
 /// ```
 pub struct Input {
-    pub(crate) source: Box<dyn Source + Send>,
+    source: Box<dyn Source + Send>,
 }
 
 impl Input {
@@ -91,6 +91,11 @@ impl Input {
         Input {
             source: Box::new(source),
         }
+    }
+
+    /// The source, to start it.
+    pub(crate) fn into_source(self) -> Box<dyn Source + Send> {
+        self.source
     }
 }
 

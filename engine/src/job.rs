@@ -4,8 +4,11 @@ use std::fmt;
 use std::process::Command;
 use std::time::Duration;
 
+use crossbeam_channel::Sender;
+
+use crate::event::EventSink;
 use crate::sink::BoxSink;
-use crate::{Input, IntoSink, Signal};
+use crate::{Event, Input, IntoSink, Signal};
 
 /// A child to run: a [`Command`] and, for each standard stream the reactor
 /// should handle, a sink or an input.
@@ -31,13 +34,27 @@ use crate::{Input, IntoSink, Signal};
 /// assert_eq!(job.program(), "sort");
 /// ```
 pub struct Job {
+    command: Command,
+    stdin: Option<Input>,
+    sinks: [Option<BoxSink>; 2],
+    linger: Option<Duration>,
+    events: Option<Sender<Event>>,
+    merged: Option<BoxSink>,
+    lifecycle: Lifecycle,
+}
+
+/// A job taken apart, to be launched.
+pub(crate) struct Parts {
     pub(crate) command: Command,
     pub(crate) stdin: Option<Input>,
+    /// stdout's and stderr's sinks; with `merged`, the one sink of both
+    /// is stdout's.
     pub(crate) sinks: [Option<BoxSink>; 2],
+    /// stdout and stderr share one pipe.
+    pub(crate) merged: bool,
     pub(crate) linger: Option<Duration>,
-    pub(crate) report_to: Option<crossbeam_channel::Sender<crate::Event>>,
-    pub(crate) waiter: Option<std::sync::Arc<crate::background::Waiter>>,
-    pub(crate) merged: Option<BoxSink>,
+    /// Events mode: the report goes into this channel.
+    pub(crate) events: Option<Sender<Event>>,
     pub(crate) lifecycle: Lifecycle,
 }
 
@@ -69,8 +86,7 @@ impl Job {
             stdin: None,
             sinks: [None, None],
             linger: None,
-            report_to: None,
-            waiter: None,
+            events: None,
             merged: None,
             lifecycle: Lifecycle::default(),
         }
@@ -134,10 +150,10 @@ impl Job {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn events(mut self, events: crossbeam_channel::Sender<crate::Event>) -> Job {
-        self.sinks[0] = Some(Box::new(crate::channel::EventSink::new(events.clone())));
-        self.sinks[1] = Some(Box::new(crate::channel::EventSink::new(events.clone())));
-        self.report_to = Some(events);
+    pub fn events(mut self, events: Sender<Event>) -> Job {
+        self.sinks[0] = Some(Box::new(EventSink::new(events.clone())));
+        self.sinks[1] = Some(Box::new(EventSink::new(events.clone())));
+        self.events = Some(events);
         self
     }
 
@@ -214,6 +230,32 @@ impl Job {
     /// The program, as given to the `Command` (lossily converted to UTF-8).
     pub fn program(&self) -> String {
         self.command.get_program().to_string_lossy().into_owned()
+    }
+
+    /// Takes the job apart, to launch it.
+    pub(crate) fn into_parts(self) -> Parts {
+        let Job {
+            command,
+            stdin,
+            sinks,
+            linger,
+            events,
+            merged,
+            lifecycle,
+        } = self;
+        let (sinks, merged) = match merged {
+            Some(sink) => ([Some(sink), None], true),
+            None => (sinks, false),
+        };
+        Parts {
+            command,
+            stdin,
+            sinks,
+            merged,
+            linger,
+            events,
+            lifecycle,
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! `Command::output` (like Python's `communicate`) avoids the pipe deadlock
 //! by collecting everything a child prints into memory, one child at a time.
-//! procpump multiplexes the pipes of any number of children on one
-//! [`polling`] poller and hands every chunk, as it arrives, to the [`Sink`]
+//! procpump multiplexes the pipes of any number of children on one poller
+//! (epoll on Linux, the [`polling`] crate elsewhere) and hands every chunk, as it arrives, to the [`Sink`]
 //! you chose for that stream. A sink that cannot keep up returns
 //! [`Flow::Pause`]: that one pipe stops being read (the child blocks in
 //! `write`) and everything else flows on.
@@ -52,13 +52,14 @@
 //! # How it works
 //!
 //! Each child's pipes are made non-blocking on the parent's side and
-//! registered (oneshot) with one poller, along with a pidfd that tells when
-//! the child exits. When a pipe is readable the reactor reads it into one
-//! buffer it reuses and calls the sink; when stdin is writable it writes
-//! what the [`Source`] gives. Busy pipes are enlarged (`F_SETPIPE_SZ`): to
-//! 1 MiB while the child runs on another CPU, which on Linux triples
-//! throughput, and to one read's size while it shares the reactor's. Exit and end of output are separate
-//! events: after a child exits, pipes that grandchildren still hold are
+//! registered (level-triggered) with one poller, along with a pidfd that
+//! tells when the child exits. When a pipe is readable the reactor reads it
+//! into one buffer it reuses and calls the sink; when stdin is writable it
+//! writes what the [`Source`] gives. A chunk costs two system calls: the
+//! wait that reports it and the read that takes it. Busy pipes are
+//! enlarged (`F_SETPIPE_SZ`): to 1 MiB while the child runs on another CPU,
+//! which on Linux triples throughput, and to one read's size while it
+//! shares the reactor's. Exit and end of output are separate events: after a child exits, pipes that grandchildren still hold are
 //! drained for a linger ([`Options::linger`]) and then closed and flagged
 //! ([`StreamEnd::ForceClosed`]). A child is reported once it has exited and
 //! every stream has ended.
@@ -67,9 +68,9 @@
 //!
 //! | platform | status |
 //! |---|---|
-//! | Linux 5.3+ | tested; pidfd exit watch, pipe enlarging |
+//! | Linux 5.3+ | tested; epoll, pidfd exit watch, pipe enlarging |
 //! | Linux before 5.3 | exits polled (1–50 ms), same results |
-//! | macOS, BSD | builds on `polling`'s kqueue; exits polled; untested |
+//! | macOS, BSD | `polling`'s kqueue (its poller is tested on Linux too); exits polled; untested |
 //! | Windows | not supported: no non-blocking anonymous pipes to poll |
 //!
 //! # Deadlocks and pitfalls
@@ -87,27 +88,58 @@
 
 #![deny(missing_docs)]
 
-mod background;
-mod channel;
-mod child;
+// The layers, bottom up (a module imports only from layers below it;
+// docs/ARCHITECTURE.md draws them):
+// platform
+mod sys;
+// identities, values, options
 mod error;
 mod id;
-mod input;
-mod job;
+mod key;
 mod options;
-mod pipe;
-mod reactor;
-mod report;
-mod shared;
 mod signal;
-mod sink;
-mod spawner;
-mod sys;
+// what other threads share with the reactor, and what sinks are told
+mod budget;
+mod context;
+mod shared;
 mod watcher;
+// sinks and sources
+mod chunk;
+mod input;
+mod sink;
+// jobs, reports, channels
+mod channel;
+mod event;
+mod job;
+mod outlet;
+mod report;
+mod waiter;
+// a running child: its pipes and streams
+mod child;
+mod exit;
+mod output;
+mod pipe;
+mod pipe_size;
+mod registration;
+mod stdin;
+// the parts of the loop
+mod children;
+mod delivery;
+mod exit_poll;
+mod launch;
+mod slab;
+mod spawner;
+mod timers;
+// the loop, and the loop on a thread of its own
+mod background;
+mod reactor;
 
 pub use background::{ChildHandle, Handle};
-pub use channel::{ChannelSink, Chunk, Event, OnDisconnect};
+pub use channel::{ChannelSink, OnDisconnect};
+pub use chunk::Chunk;
+pub use context::{Control, Resumer, StreamContext};
 pub use error::{Error, Result};
+pub use event::Event;
 pub use id::{ChildId, Stream};
 pub use input::{Fill, Input, Source};
 pub use job::Job;
@@ -115,4 +147,4 @@ pub use options::Options;
 pub use reactor::Reactor;
 pub use report::{InputReport, OutputReport, Report};
 pub use signal::Signal;
-pub use sink::{Control, Discard, Flow, IntoSink, Resumer, Sink, StreamContext, StreamEnd};
+pub use sink::{Discard, Flow, IntoSink, Sink, StreamEnd};

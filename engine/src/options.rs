@@ -41,6 +41,15 @@ impl Default for Options {
 }
 
 impl Options {
+    /// With the pipe size capped at `max` (the kernel's
+    /// `/proc/sys/fs/pipe-max-size`), if known.
+    pub(crate) fn capped(mut self, max: Option<usize>) -> Options {
+        if let Some(max) = max {
+            self.pipe_size = self.pipe_size.min(max);
+        }
+        self
+    }
+
     /// The defaults: linger 2 s, reads of 256 KiB, busy pipes enlarged to
     /// 1 MiB (256 KiB while the child shares the reactor's CPU).
     pub fn new() -> Options {

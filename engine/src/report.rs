@@ -10,12 +10,20 @@ use crate::{ChildId, Error, Sink, Stream, StreamEnd};
 /// How one of the child's output streams went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputReport {
-    pub(crate) bytes: u64,
-    pub(crate) discarded: u64,
-    pub(crate) end: StreamEnd,
+    bytes: u64,
+    discarded: u64,
+    end: StreamEnd,
 }
 
 impl OutputReport {
+    pub(crate) fn new(bytes: u64, discarded: u64, end: StreamEnd) -> OutputReport {
+        OutputReport {
+            bytes,
+            discarded,
+            end,
+        }
+    }
+
     /// Bytes read from the pipe (handed to the sink, or discarded).
     pub fn bytes(&self) -> u64 {
         self.bytes
@@ -37,12 +45,20 @@ impl OutputReport {
 /// How the child's stdin went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputReport {
-    pub(crate) written: u64,
-    pub(crate) unsent: u64,
-    pub(crate) end: StreamEnd,
+    written: u64,
+    unsent: u64,
+    end: StreamEnd,
 }
 
 impl InputReport {
+    pub(crate) fn new(written: u64, unsent: u64, end: StreamEnd) -> InputReport {
+        InputReport {
+            written,
+            unsent,
+            end,
+        }
+    }
+
     /// Bytes written into the pipe.
     pub fn written(&self) -> u64 {
         self.written
@@ -82,6 +98,30 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a child that never started, with its sinks.
+    pub(crate) fn unstarted(
+        id: ChildId,
+        program: String,
+        sinks: [Option<BoxSink>; 2],
+        started: Instant,
+        error: Error,
+    ) -> Report {
+        Report {
+            id,
+            program,
+            pid: None,
+            status: None,
+            stdin: None,
+            outputs: [None, None],
+            sinks,
+            started,
+            exited: None,
+            finished: Instant::now(),
+            error: Some(error),
+            timed_out: false,
+        }
+    }
+
     /// True when the child ran past its [`Job::timeout`](crate::Job::timeout)
     /// and was sent the stop signal ([`signal`](Report::signal) then says
     /// which signal ended it, if one did).

@@ -1,18 +1,20 @@
-//! What the reactor shares with other threads: its poller, the requests
-//! they queue for it, the budget for enlarged pipes, and child ids.
+//! What the reactor shares with other threads: its poller, the mailbox of
+//! requests they leave for it, the channel watcher, the budget for
+//! enlarged pipes, and child ids.
 
 use std::fmt;
 use std::io;
 use std::process::Child;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use polling::Poller;
-
+use crate::budget::PipeBudget;
+use crate::sys::Poller;
 use crate::watcher::Watcher;
-use crate::{sys, ChildId, Job, Signal, Stream};
+use crate::{ChildId, Signal, Stream};
 
 /// Asks for the reactor's attention from another thread.
+#[derive(Debug)]
 pub(crate) enum Request {
     /// Resume a paused stream (or a sink still flushing).
     Resume {
@@ -22,8 +24,10 @@ pub(crate) enum Request {
     },
     /// An events channel that was full has room: send the reports waiting.
     Outbox,
-    /// Queue a child (from a [`Handle`](crate::Handle)).
-    Spawn(ChildId, Box<Job>),
+    /// A job was left in the reactor's inbox (by a
+    /// [`Handle`](crate::Handle)): take it. The request keeps its place
+    /// among the others, so a kill sent after it finds the child queued.
+    Submitted,
     /// The spawner thread spawned a child (or failed to).
     Spawned(ChildId, io::Result<Child>),
     /// Kill a child (from a [`ChildHandle`](crate::ChildHandle) or a
@@ -36,63 +40,49 @@ pub(crate) enum Request {
     Stop { kill: bool },
 }
 
-/// How many bytes the reactor may add to its pipes by enlarging them
-/// ([`Options::pipe_budget`](crate::Options::pipe_budget)).
-pub(crate) struct PipeBudget {
-    used: AtomicUsize,
-    limit: usize,
+/// Whether the reactor was asked to stop (by a [`Request::Stop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stopping {
+    /// Not asked.
+    No,
+    /// Once every child is done.
+    WhenDone,
+    /// Now: what runs was killed.
+    Now,
 }
 
-impl PipeBudget {
-    pub(crate) fn new(limit: Option<usize>) -> PipeBudget {
-        PipeBudget {
-            used: AtomicUsize::new(0),
-            limit: limit.unwrap_or_else(sys::pipe_budget),
-        }
-    }
-
-    /// Takes `bytes` from the budget, if they are left.
-    pub(crate) fn take(&self, bytes: usize) -> bool {
-        self.used
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
-                used.checked_add(bytes).filter(|&total| total <= self.limit)
-            })
-            .is_ok()
-    }
-
-    /// Returns `bytes` taken before.
-    pub(crate) fn give_back(&self, bytes: usize) {
-        if bytes > 0 {
-            self.used.fetch_sub(bytes, Ordering::Relaxed);
-        }
-    }
-
-    /// Changes a charge of `held` bytes to one of `needed`, unconditionally
-    /// (for bytes the kernel already gave).
-    pub(crate) fn settle(&self, held: usize, needed: usize) {
-        if needed > held {
-            self.used.fetch_add(needed - held, Ordering::Relaxed);
-        } else {
-            self.give_back(held - needed);
-        }
-    }
-}
-
-/// What the reactor shares with resumers and handles on other threads.
+/// What the reactor shares with resumers, controls and handles on other
+/// threads.
 pub(crate) struct Shared {
     pub(crate) poller: Poller,
     pub(crate) pipe_budget: PipeBudget,
-    pub(crate) requests: Mutex<Vec<Request>>,
     pub(crate) watcher: Watcher,
-    pub(crate) next_id: AtomicU64,
+    requests: Mutex<Vec<Request>>,
+    next_id: AtomicU64,
 }
 
 impl Shared {
+    pub(crate) fn new(poller: Poller, pipe_budget: PipeBudget) -> Shared {
+        Shared {
+            poller,
+            pipe_budget,
+            watcher: Watcher::default(),
+            requests: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(0),
+        }
+    }
+
+    /// Leaves `request` for the reactor and wakes it.
     pub(crate) fn request(&self, request: Request) {
         self.requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(request);
+        self.wake();
+    }
+
+    /// Makes the reactor's current or next wait return.
+    pub(crate) fn wake(&self) {
         if let Err(err) = self.poller.notify() {
             log::debug!("waking the reactor failed: {err}");
         }
@@ -117,6 +107,7 @@ impl Shared {
         spawned
     }
 
+    /// Takes every request left so far, in order.
     pub(crate) fn take_requests(&self) -> Vec<Request> {
         std::mem::take(&mut *self.requests.lock().unwrap_or_else(PoisonError::into_inner))
     }

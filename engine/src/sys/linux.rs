@@ -1,4 +1,5 @@
-//! Linux: pipe sizes through `F_GETPIPE_SZ`/`F_SETPIPE_SZ`, exit through pidfd.
+//! Linux: pipe sizes through `F_GETPIPE_SZ`/`F_SETPIPE_SZ`,
+//! exit through pidfd.
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};

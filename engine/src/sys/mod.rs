@@ -2,16 +2,24 @@
 //!
 //! Every platform provides:
 //!
+//! - [`Poller`] and [`Events`]: level-triggered readiness of registered
+//!   descriptors by key (`add`, `modify`, `delete`, each with an
+//!   [`Interest`]), a `wait` with a timeout, and a `notify` that wakes it
+//!   from another thread (Linux: epoll and an eventfd, `epoll.rs`; other
+//!   Unix systems: the `polling` crate, `portable.rs`);
 //! - [`set_nonblocking`]: put the parent's end of a pipe in non-blocking mode;
 //! - [`pipe_capacity`] and [`set_pipe_size`]: read and change a pipe's
 //!   buffer size (`None` and an error where the kernel has no such
-//!   control), and [`shares_cpu`]: whether a child last ran on the calling
-//!   thread's CPU (false where unknown);
+//!   control), [`max_pipe_size`] and [`pipe_budget`], and [`shares_cpu`]:
+//!   whether a child last ran on the calling thread's CPU (false where
+//!   unknown);
 //! - [`exit_watch`]: a file descriptor that becomes readable when a child
 //!   exits (a pidfd on Linux), or `None` where there is none, in which case
-//!   the reactor polls the child's status with a backing-off interval.
+//!   the reactor polls the child's status with a backing-off interval;
+//! - [`splice`]: move bytes from a pipe to a descriptor in the kernel
+//!   (`Unsupported` where there is no such call).
 //!
-//! Everything else the reactor needs comes from `std` and `polling`.
+//! Everything else the reactor needs comes from `std`.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -23,11 +31,32 @@ mod unix;
 #[cfg(all(unix, not(target_os = "linux")))]
 pub(crate) use unix::*;
 
+// The poller: epoll on Linux; `polling` elsewhere, and on Linux too when
+// built with `--cfg procpump_polling` (so that it is tested here).
+#[cfg(all(target_os = "linux", not(procpump_polling)))]
+mod epoll;
+#[cfg(all(target_os = "linux", not(procpump_polling)))]
+pub(crate) use epoll::{Events, Poller};
+
+#[cfg(any(not(target_os = "linux"), procpump_polling))]
+mod portable;
+#[cfg(any(not(target_os = "linux"), procpump_polling))]
+pub(crate) use portable::{Events, Poller};
+
 use std::io;
 use std::os::fd::AsFd;
 
-/// The error `F_SETPIPE_SZ` gives for a size below what the pipe holds.
-pub(crate) const EBUSY: i32 = rustix::io::Errno::BUSY.raw_os_error();
+/// What a registered descriptor is watched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interest {
+    /// Readable (or closed at the other end).
+    Read,
+    /// Writable (or closed at the other end).
+    Write,
+    /// Nothing: the descriptor stays registered but silent (at most one
+    /// hang-up or error may still be reported).
+    None,
+}
 
 /// Puts `fd` in non-blocking mode. Only ever called on the parent's ends:
 /// the child must inherit blocking descriptors.

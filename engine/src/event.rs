@@ -1,0 +1,90 @@
+//! Events mode ([`Job::events`](crate::Job::events)): every chunk, stream
+//! end and report of a child as an [`Event`] in one channel.
+
+use crossbeam_channel::Sender;
+
+use crate::outlet::{Delivery, Outlet};
+use crate::{ChildId, Chunk, Flow, Report, Sink, Stream, StreamContext, StreamEnd};
+
+/// What goes through an events channel ([`Job::events`](crate::Job::events)),
+/// in the order it happened. For each child: its output chunks, one `End`
+/// per stream after that stream's last chunk, then exactly one `Exited`,
+/// last.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// A chunk of output.
+    Output(Chunk),
+    /// A stream ended.
+    End {
+        /// The child.
+        child: ChildId,
+        /// The stream.
+        stream: Stream,
+        /// Why it ended.
+        end: StreamEnd,
+    },
+    /// The child exited and all its streams ended: its report.
+    Exited(Box<Report>),
+}
+
+/// The sink of events mode: chunks and stream ends as [`Event`]s.
+pub(crate) struct EventSink {
+    outlet: Outlet<Event>,
+}
+
+impl EventSink {
+    pub(crate) fn new(sender: Sender<Event>) -> EventSink {
+        EventSink {
+            outlet: Outlet::new(sender),
+        }
+    }
+}
+
+fn event_flow(delivery: Delivery) -> Flow {
+    match delivery {
+        Delivery::Sent => Flow::Continue,
+        Delivery::Full => Flow::Pause,
+        Delivery::Disconnected => Flow::Discard,
+    }
+}
+
+impl Sink for EventSink {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.outlet.start(context);
+    }
+
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        let chunk = self.outlet.chunk(chunk);
+        event_flow(self.outlet.push(Event::Output(chunk)))
+    }
+
+    fn resume(&mut self) -> Flow {
+        event_flow(self.outlet.deliver())
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        match end {
+            // The report (in `Event::Exited`) says why.
+            StreamEnd::NotStarted => {
+                self.outlet.drop_pending();
+                self.outlet.close_if_flushed();
+            }
+            _ => self.outlet.queue(Event::End {
+                child: self.outlet.child(),
+                stream: self.outlet.stream(),
+                end: end.clone(),
+            }),
+        }
+        if *end == StreamEnd::Killed {
+            // One try, then let go: the reactor is stopping.
+            let _ = self.outlet.deliver();
+            self.outlet.drop_pending();
+            self.outlet.close_if_flushed();
+        }
+    }
+
+    fn flush(&mut self) -> Flow {
+        self.outlet.flush()
+    }
+}

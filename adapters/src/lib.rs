@@ -1,5 +1,5 @@
 //! Sinks for [`procpump`]: lines, text, files, bounded buffers, tee,
-//! tagged lines and spooling, plus [`communicate`], the bounded
+//! tagged lines, spooling and readiness, plus [`communicate`], the bounded
 //! replacement for [`Command::output`](std::process::Command::output).
 //!
 //! Every adapter is a [`Sink`](procpump::Sink) built on the engine's public
@@ -51,6 +51,7 @@
 //! | [`Tee`] | hands each chunk to several sinks | theirs |
 //! | [`Tagged`] | many children's lines on one writer, tagged, never mixed | one line per child |
 //! | [`Spool`] | a child's output aside, written out whole at its end | 64 KiB, then an unnamed file |
+//! | [`Ready`] | passes the stream on; tells the first line that holds a pattern to a callback and [`Waiter`]s | one line's start, capped |
 //! | [`communicate`] | stdout and stderr of one command, up to a limit | the limits |
 //!
 //! # Reading results after the run
@@ -78,12 +79,15 @@ mod head;
 mod head_tail;
 mod limited;
 mod lines;
+mod ready;
 mod ring;
 mod spool;
 mod tagged;
 mod tail;
 mod tee;
 mod utf8;
+mod waiter;
+mod watch;
 
 pub use communicate::{communicate, Captured, Communicate, DEFAULT_CAPTURE_LIMIT};
 pub use file::FileSink;
@@ -91,11 +95,14 @@ pub use head::Head;
 pub use head_tail::HeadTail;
 pub use limited::{Limited, OnLimit};
 pub use lines::{Line, LineHandler, Lines, LongLines, Stateful, StatefulLines, DEFAULT_MAX_LINE};
+pub use ready::{Ready, DEFAULT_READY_LINE};
 pub use spool::{Spool, SpoolSink, DEFAULT_SPOOL_MEMORY};
 pub use tagged::{Tagged, TaggedSink};
 pub use tail::Tail;
 pub use tee::Tee;
 pub use utf8::{StatefulText, TextHandler, Utf8, Utf8Mode};
+pub use waiter::{Readiness, ReadyLine, Waiter};
+pub use watch::ReadyAt;
 
 /// The user's guide (docs/GUIDE.md), whose examples run as doc tests.
 #[doc = include_str!("../../docs/GUIDE.md")]

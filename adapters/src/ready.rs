@@ -61,10 +61,9 @@ type Callback = Box<dyn FnOnce(&ReadyLine) + Send>;
 /// [`start`](Sink::start), [`resume`](Sink::resume), [`end`](Sink::end)
 /// and [`flush`](Sink::flush) are called as the reactor calls them.
 /// Zero-copy ([`Sink::splice_target`]) is offered only once the line is
-/// told: until then the bytes must pass through `Ready`. (The reactor
-/// stops asking after the first refusal, so such a stream is read and
-/// handed over as chunks to its end: a [`FileSink`](crate::FileSink)
-/// still gets every byte.) If the inner sink
+/// told: until then the bytes must pass through `Ready`; after it, the
+/// reactor (which asks before every transfer) splices the rest into a
+/// zero-copy [`FileSink`](crate::FileSink). If the inner sink
 /// returns [`Flow::Discard`] before that, it is not called again (as the
 /// reactor would do), but `Ready` reads on, watching, and discards the
 /// stream once the line is told.

@@ -183,6 +183,11 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
+    /// The first error ([`FileSink::error`]): it fails the stream.
+    fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         if self.error.is_some() {
             return Flow::Close;

@@ -353,6 +353,10 @@ impl<S> Ready<S> {
 }
 
 impl<S: Sink> Sink for Ready<S> {
+    fn error(&self) -> Option<&std::io::Error> {
+        self.inner.error()
+    }
+
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         let flow = if self.discarding {
             Flow::Discard

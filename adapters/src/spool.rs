@@ -227,6 +227,11 @@ impl<W: Write> SpoolSink<W> {
 }
 
 impl<W: Write> Sink for SpoolSink<W> {
+    /// The first error ([`SpoolSink::error`]): it fails the stream.
+    fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         if self.error.is_some() {
             return Flow::Close;

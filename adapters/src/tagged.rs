@@ -152,6 +152,11 @@ impl<W> TaggedSink<W> {
 }
 
 impl<W: Write> Sink for TaggedSink<W> {
+    /// The first write error ([`TaggedSink::error`]): it fails the stream.
+    fn error(&self) -> Option<&io::Error> {
+        TaggedSink::error(self)
+    }
+
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         self.lines.chunk(chunk)
     }

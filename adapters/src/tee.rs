@@ -2,12 +2,14 @@
 
 use std::any::Any;
 use std::fmt;
+use std::io;
 
 use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
 /// A member sink, kept so that it can be taken back by type.
 trait Member: Send {
     fn sink(&mut self) -> &mut dyn Sink;
+    fn error(&self) -> Option<&io::Error>;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
     fn is(&self, type_id: std::any::TypeId) -> bool;
 }
@@ -15,6 +17,10 @@ trait Member: Send {
 impl<S: Sink + Send + 'static> Member for S {
     fn sink(&mut self) -> &mut dyn Sink {
         self
+    }
+
+    fn error(&self) -> Option<&io::Error> {
+        Sink::error(self)
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
@@ -193,6 +199,14 @@ impl Sink for Tee {
             }
         }
         flow
+    }
+
+    /// The first member's failure, if one failed.
+    fn error(&self) -> Option<&io::Error> {
+        self.members
+            .iter()
+            .filter_map(|(member, _)| member.as_ref())
+            .find_map(|member| member.error())
     }
 }
 

@@ -198,7 +198,7 @@ fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
     *alive.lock().unwrap_or_else(PoisonError::into_inner) = false;
     // First what runs or is being started (this also collects the spawner's
     // last children), then the jobs that arrived after the last turn.
-    reactor.kill_all(outcome.is_ok());
+    reactor.kill_all();
     reactor.refuse_submitted();
     if let Err(panic) = outcome {
         panic::resume_unwind(panic);

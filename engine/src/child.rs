@@ -113,11 +113,11 @@ impl Running {
                     program,
                     source,
                 });
-                running.kill_and_reap(true);
+                running.kill_and_reap();
                 Err(Box::new(running.into_report(Instant::now())))
             }
             Err(panic) => {
-                running.kill_and_reap(false);
+                running.kill_and_reap();
                 panic::resume_unwind(panic)
             }
         }
@@ -366,8 +366,8 @@ impl Running {
     }
 
     /// Kills it, waits for it, and ends its streams as killed, telling
-    /// their sinks if `notify` (not after a sink panicked).
-    pub(crate) fn kill_and_reap(&mut self, notify: bool) {
+    /// their sinks ([`OutputStream::kill`]).
+    pub(crate) fn kill_and_reap(&mut self) {
         self.kill();
         if !self.has_exited() {
             match self.process.wait() {
@@ -385,7 +385,7 @@ impl Running {
             stdin.end(StreamEnd::Killed);
         }
         for stream in self.outputs.iter_mut().flatten() {
-            stream.kill(notify);
+            stream.kill();
         }
     }
 
@@ -394,11 +394,20 @@ impl Running {
         let (status, exited) = self.exit.status();
         let mut outputs = [None, None];
         let mut sinks = [None, None];
-        for (index, stream) in self.outputs.into_iter().enumerate() {
+        let mut error = self.error;
+        for (output, stream) in Output::ALL.into_iter().zip(self.outputs) {
             if let Some(stream) = stream {
-                let (report, sink) = stream.into_report();
-                outputs[index] = Some(report);
-                sinks[index] = sink;
+                let (report, sink, failure) = stream.into_report();
+                outputs[output.index()] = Some(report);
+                sinks[output.index()] = sink;
+                if let Some(source) = failure.filter(|_| error.is_none()) {
+                    error = Some(Error::Sink {
+                        child: self.id,
+                        program: self.program.clone(),
+                        stream: output.stream(),
+                        source,
+                    });
+                }
             }
         }
         Report {
@@ -412,7 +421,7 @@ impl Running {
             started: self.started,
             exited,
             finished,
-            error: self.error,
+            error,
             timed_out: self.timed_out,
         }
     }

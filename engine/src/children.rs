@@ -142,7 +142,7 @@ impl Children {
 
     /// Kills and reaps every child ([`Running::kill_and_reap`]); returns
     /// their reports.
-    pub(crate) fn kill_all(&mut self, notify: bool) -> Vec<(ReportTo, Report)> {
+    pub(crate) fn kill_all(&mut self) -> Vec<(ReportTo, Report)> {
         let now = Instant::now();
         let mut reports = Vec::new();
         for slot in self.table.occupied() {
@@ -152,7 +152,7 @@ impl Children {
                     entry.child.id(),
                     entry.child.program()
                 );
-                entry.child.kill_and_reap(notify);
+                entry.child.kill_and_reap();
             }
             reports.extend(self.finish(slot, now));
         }

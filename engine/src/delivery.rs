@@ -3,14 +3,17 @@
 //! channel, where a full channel keeps them in an outbox until it has
 //! room.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
+use std::thread;
 
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{Select, Sender, TrySendError};
 
+use crate::id::Output;
 use crate::shared::{Request, Shared};
 use crate::waiter::Waiter;
 use crate::watcher::Sendable;
-use crate::{Error, Event, Report};
+use crate::{Error, Event, Report, StreamEnd};
 
 /// Where a child's report goes.
 pub(crate) enum ReportTo {
@@ -67,13 +70,27 @@ impl Delivery {
         match to {
             ReportTo::Caller => self.finished.push(report),
             ReportTo::Waiter(waiter) => waiter.set(Ok(report)),
-            ReportTo::Events(sender) => self.send(sender, Event::Exited(Box::new(report))),
+            ReportTo::Events(sender) => {
+                for end in untold_ends(&report) {
+                    self.send(sender.clone(), end);
+                }
+                self.send(sender, Event::Exited(Box::new(report)));
+            }
         }
     }
 
     /// Sends `event`, or keeps it until the channel has room (the watcher
     /// thread then asks the reactor to try again: [`Request::Outbox`]).
+    /// Events for one channel go in the order they were sent.
     fn send(&mut self, sender: Sender<Event>, event: Event) {
+        if self
+            .outbox
+            .iter()
+            .any(|(queued, _)| queued.same_channel(&sender))
+        {
+            self.outbox.push((sender, event));
+            return;
+        }
         match sender.try_send(event) {
             Ok(()) => {}
             Err(TrySendError::Full(event)) => {
@@ -103,6 +120,23 @@ impl Delivery {
         }
     }
 
+    /// The reactor stops: what waits in the outbox is sent by a thread of
+    /// its own, in order, as the consumers make room; it ends once all is
+    /// sent or every receiver of a channel is gone.
+    pub(crate) fn drain(&mut self) {
+        let outbox: VecDeque<_> = std::mem::take(&mut self.outbox).into();
+        if outbox.is_empty() {
+            return;
+        }
+        log::debug!("{} events wait for room: draining them", outbox.len());
+        let spawned = thread::Builder::new()
+            .name("procpump-drain".into())
+            .spawn(move || drain(outbox));
+        if let Err(err) = spawned {
+            log::error!("cannot start the drain thread, events are lost: {err}");
+        }
+    }
+
     /// Reports waiting in the outbox.
     pub(crate) fn waiting(&self) -> usize {
         self.outbox.len()
@@ -116,5 +150,62 @@ impl Delivery {
     /// The reports for the caller, in the order they finished.
     pub(crate) fn take_finished(&mut self) -> Vec<Report> {
         std::mem::take(&mut self.finished)
+    }
+}
+
+/// The `End` events of an events-mode child that its sinks could not send:
+/// for each stream of a child that never started
+/// ([`StreamEnd::NotStarted`]) or was killed ([`StreamEnd::Killed`]), and
+/// for a stream whose sink was dropped while it still held its `End`.
+fn untold_ends(report: &Report) -> Vec<Event> {
+    let mut ends = Vec::new();
+    for output in Output::ALL {
+        let index = output.index();
+        let sink = report.sinks[index].is_some();
+        let end = match &report.outputs[index] {
+            Some(stream) => stream.end().clone(),
+            None if sink => StreamEnd::NotStarted,
+            None => continue,
+        };
+        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) || !sink {
+            ends.push(Event::End {
+                child: report.id,
+                stream: output.stream(),
+                end,
+            });
+        }
+    }
+    ends
+}
+
+/// Sends every event, each channel's in order, blocking until there is
+/// room; a channel whose receivers are all gone loses the rest of its
+/// events.
+fn drain(mut outbox: VecDeque<(Sender<Event>, Event)>) {
+    while !outbox.is_empty() {
+        // The first event waiting for each channel.
+        let mut heads: Vec<usize> = Vec::new();
+        for (index, (sender, _)) in outbox.iter().enumerate() {
+            if !heads
+                .iter()
+                .any(|&head| outbox[head].0.same_channel(sender))
+            {
+                heads.push(index);
+            }
+        }
+        let senders: Vec<Sender<Event>> =
+            heads.iter().map(|&head| outbox[head].0.clone()).collect();
+        let mut select = Select::new();
+        for sender in &senders {
+            select.send(sender);
+        }
+        let operation = select.select();
+        let chosen = operation.index();
+        let Some((sender, event)) = outbox.remove(heads[chosen]) else {
+            return;
+        };
+        if operation.send(&senders[chosen], event).is_err() {
+            outbox.retain(|(queued, _)| !queued.same_channel(&sender));
+        }
     }
 }

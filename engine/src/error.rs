@@ -40,6 +40,19 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// The sink of one of the child's streams failed
+    /// ([`Sink::error`](crate::Sink::error)): the stream ended there. The
+    /// error is a copy of the sink's (its kind and message).
+    Sink {
+        /// The child whose sink failed.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// Which stream's sink: `"stdout"` or `"stderr"`.
+        stream: crate::Stream,
+        /// Why.
+        source: io::Error,
+    },
     /// Waiting for the child's exit status failed.
     Wait {
         /// The child.
@@ -85,6 +98,7 @@ impl Error {
         match self {
             Error::Spawn { child, .. }
             | Error::Io { child, .. }
+            | Error::Sink { child, .. }
             | Error::Wait { child, .. }
             | Error::Cancelled { child, .. }
             | Error::ReportSent { child }
@@ -108,6 +122,7 @@ impl Error {
         match self {
             Error::Spawn { source, .. }
             | Error::Io { source, .. }
+            | Error::Sink { source, .. }
             | Error::Wait { source, .. }
             | Error::Reactor(source) => Some(source),
             Error::Cancelled { .. }
@@ -132,6 +147,15 @@ impl fmt::Display for Error {
                 stream,
                 source,
             } => write!(f, "child {child} (`{program}`): {stream} failed: {source}"),
+            Error::Sink {
+                child,
+                program,
+                stream,
+                source,
+            } => write!(
+                f,
+                "child {child} (`{program}`): the sink of its {stream} failed: {source}"
+            ),
             Error::Wait {
                 child,
                 program,
@@ -169,5 +193,14 @@ impl std::error::Error for Error {
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         io::Error::new(err.kind(), err)
+    }
+}
+
+/// A copy of `err`: its OS error code, or its kind and message (an
+/// `io::Error` is not `Clone`).
+pub(crate) fn copy_io_error(err: &io::Error) -> io::Error {
+    match err.raw_os_error() {
+        Some(code) if err.get_ref().is_none() => io::Error::from_raw_os_error(code),
+        _ => io::Error::new(err.kind(), err.to_string()),
     }
 }

@@ -8,8 +8,19 @@ use crate::{ChildId, Chunk, Flow, Report, Sink, Stream, StreamContext, StreamEnd
 
 /// What goes through an events channel ([`Job::events`](crate::Job::events)),
 /// in the order it happened. For each child: its output chunks, one `End`
-/// per stream after that stream's last chunk, then exactly one `Exited`,
-/// last.
+/// per stream after that stream's last chunk (`End` with
+/// [`StreamEnd::NotStarted`] for each stream of a child that never
+/// started), then exactly one `Exited`, last.
+///
+/// Nothing is lost while a receiver of the channel is alive, however slowly
+/// it reads: when the reactor stops (dropped, or its [`Handle`] shut down)
+/// with events the channel has no room for, a thread of its own
+/// (`procpump-drain`) sends them, in order, as the consumers make room,
+/// and ends once they are sent or every receiver is gone. Output still
+/// pending in a stream that is killed is dropped; its `End` (with
+/// [`StreamEnd::Killed`]) and the `Exited` are not.
+///
+/// [`Handle`]: crate::Handle
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event {
@@ -64,23 +75,19 @@ impl Sink for EventSink {
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        match end {
-            // The report (in `Event::Exited`) says why.
-            StreamEnd::NotStarted => {
-                self.outlet.drop_pending();
-                self.outlet.close_if_flushed();
-            }
-            _ => self.outlet.queue(Event::End {
+        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) {
+            // Nothing more will be read: the output still pending goes, and
+            // the `End` is sent with the report, in order, by the delivery
+            // (`delivery.rs`), which knows the child even when this sink
+            // never started.
+            self.outlet.drop_pending();
+            self.outlet.close_if_flushed();
+        } else {
+            self.outlet.queue(Event::End {
                 child: self.outlet.child(),
                 stream: self.outlet.stream(),
                 end: end.clone(),
-            }),
-        }
-        if *end == StreamEnd::Killed {
-            // One try, then let go: the reactor is stopping.
-            let _ = self.outlet.deliver();
-            self.outlet.drop_pending();
-            self.outlet.close_if_flushed();
+            });
         }
     }
 

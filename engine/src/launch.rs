@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::child::Plan;
 use crate::delivery::{Delivery, ReportTo};
 use crate::job::Parts;
+use crate::output::tell_end;
 use crate::shared::{Request, Shared};
 use crate::sink::BoxSink;
 use crate::spawner::Spawner;
@@ -212,13 +213,11 @@ impl Launcher {
     /// Stops: queued children are reported cancelled, and so are those
     /// with the spawner, once it has finished with them (what it started
     /// is killed and reaped). `requests` are those left unserved (a panic
-    /// cut a turn short). Their sinks are told they never started if
-    /// `notify`.
+    /// cut a turn short). Their sinks are told they never started.
     pub(crate) fn stop(
         &mut self,
         shared: &Shared,
         requests: Vec<Request>,
-        notify: bool,
         delivery: &mut Delivery,
     ) {
         while let Some(submission) = self.queue.pop_front() {
@@ -238,7 +237,7 @@ impl Launcher {
         }
         for (id, outcome) in spawned {
             if let Some(launch) = self.launching.remove(&id) {
-                abandon(id, launch, outcome, notify, delivery);
+                abandon(id, launch, outcome, delivery);
             }
         }
         self.on_start.clear();
@@ -306,12 +305,10 @@ fn merged_pipe(command: &mut Command) -> io::Result<OwnedFd> {
     Ok(read)
 }
 
-/// Tells the sinks of a child that never started so.
-fn end_unstarted(mut sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
-    for sink in sinks.iter_mut().flatten() {
-        sink.sink().end(&StreamEnd::NotStarted);
-    }
-    sinks
+/// Tells the sinks of a child that never started so (a sink that panics
+/// there is dropped).
+fn end_unstarted(sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
+    sinks.map(|sink| sink.and_then(|sink| tell_end(sink, &StreamEnd::NotStarted)))
 }
 
 /// Reports a queued child that will not start.
@@ -343,24 +340,14 @@ fn not_started(id: ChildId, launch: Launch, err: io::Error, delivery: &mut Deliv
 }
 
 /// A child back from the spawner while the reactor stops: killed and
-/// reaped, reported as cancelled (its sinks told only if `notify`).
-fn abandon(
-    id: ChildId,
-    launch: Launch,
-    outcome: io::Result<Child>,
-    notify: bool,
-    delivery: &mut Delivery,
-) {
+/// reaped, reported as cancelled.
+fn abandon(id: ChildId, launch: Launch, outcome: io::Result<Child>, delivery: &mut Delivery) {
     if let Ok(mut process) = outcome {
         let _ = process.kill();
         let _ = process.wait();
     }
     let Launch { plan, report_to } = launch;
-    let sinks = if notify {
-        end_unstarted(plan.sinks)
-    } else {
-        plan.sinks
-    };
+    let sinks = end_unstarted(plan.sinks);
     let error = Error::Cancelled {
         child: id,
         program: plan.program.clone(),

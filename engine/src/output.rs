@@ -3,7 +3,9 @@
 //! with them.
 
 use std::io::{self, Read};
+use std::panic::{self, AssertUnwindSafe};
 
+use crate::error::copy_io_error;
 use crate::id::Output;
 use crate::pipe::Pipe;
 use crate::pipe_size::PipeSizes;
@@ -265,24 +267,20 @@ impl OutputStream {
         }
     }
 
-    /// The child was killed: the stream ends as [`StreamEnd::Killed`],
-    /// told to the sink only if `notify` (not after a sink panicked). A
-    /// sink still flushing cannot be told twice that its stream ended: it
-    /// is dropped, so that whatever it holds (a channel's sender) is let
-    /// go.
-    pub(crate) fn kill(&mut self, notify: bool) {
+    /// The child was killed: the stream ends as [`StreamEnd::Killed`].
+    /// The sink is told even after a sink panicked (one that panics again
+    /// in `end` is dropped). A sink still flushing cannot be told twice
+    /// that its stream ended: it is dropped, so that whatever it holds (a
+    /// channel's sender) is let go.
+    pub(crate) fn kill(&mut self) {
         match self.take() {
             State::Flushing { end, .. } => self.state = State::Ended { sink: None, end },
-            State::Reading { sink, .. }
-            | State::Paused { sink, .. }
-            | State::Discarding { sink, .. }
-                if !notify =>
-            {
-                self.log_end(&StreamEnd::Killed);
-                self.state = State::Ended {
-                    sink: Some(sink),
-                    end: StreamEnd::Killed,
-                };
+            State::Reading { pipe, sink, .. } | State::Paused { pipe, sink, .. } => {
+                drop(pipe);
+                let end = StreamEnd::Killed;
+                self.log_end(&end);
+                let sink = tell_end(sink, &end);
+                self.state = State::Ended { sink, end };
             }
             state => {
                 self.state = state;
@@ -300,9 +298,11 @@ impl OutputStream {
         }
     }
 
-    /// What the report says of the stream, and its sink.
-    pub(crate) fn into_report(self) -> (OutputReport, Option<BoxSink>) {
-        let (sink, end) = match self.state {
+    /// What the report says of the stream, and its sink, and the sink's
+    /// failure ([`Sink::error`](crate::Sink::error)), which is then the
+    /// stream's end.
+    pub(crate) fn into_report(self) -> (OutputReport, Option<BoxSink>, Option<io::Error>) {
+        let (mut sink, end) = match self.state {
             State::Ended { sink, end } => (sink, end),
             State::Flushing { sink, end } => (Some(sink), end),
             // Not ended yet (the caller reports only ended streams).
@@ -310,7 +310,18 @@ impl OutputStream {
             | State::Paused { sink, .. }
             | State::Discarding { sink, .. } => (Some(sink), StreamEnd::Killed),
         };
-        (OutputReport::new(self.bytes, self.discarded, end), sink)
+        let failure = sink
+            .as_mut()
+            .and_then(|sink| sink.sink().error().map(copy_io_error));
+        let end = match &failure {
+            Some(err) => StreamEnd::Error(err.kind()),
+            None => end,
+        };
+        (
+            OutputReport::new(self.bytes, self.discarded, end),
+            sink,
+            failure,
+        )
     }
 
     /// Asks an ended stream's sink to deliver what it still holds; one that
@@ -342,6 +353,23 @@ impl OutputStream {
             self.output.stream(),
             self.bytes
         );
+    }
+}
+
+/// Tells `sink` its stream ended, while the reactor tears down: a sink
+/// that panics (again) is dropped rather than cut the teardown short.
+pub(crate) fn tell_end(mut sink: BoxSink, end: &StreamEnd) -> Option<BoxSink> {
+    if std::thread::panicking() {
+        // Dropped while unwinding: a second panic would abort the process.
+        return Some(sink);
+    }
+    let told = panic::catch_unwind(AssertUnwindSafe(|| sink.sink().end(end)));
+    match told {
+        Ok(()) => Some(sink),
+        Err(_) => {
+            log::error!("a sink panicked in `end` ({end:?}): dropped");
+            None
+        }
     }
 }
 

@@ -251,7 +251,7 @@ impl Reactor {
             Ok(result) => result,
             Err(panic) => {
                 log::debug!("a sink or source panicked: killing every child");
-                self.kill_all(false);
+                self.kill_all();
                 panic::resume_unwind(panic)
             }
         }
@@ -340,7 +340,7 @@ impl Reactor {
             Request::Stop { kill } => {
                 if kill {
                     self.stopping = Stopping::Now;
-                    self.kill_all(true);
+                    self.kill_all();
                 } else if self.stopping == Stopping::No {
                     self.stopping = Stopping::WhenDone;
                 }
@@ -446,13 +446,13 @@ impl Reactor {
     }
 
     /// Kills and reaps every child and reports it (its streams ended as
-    /// [`StreamEnd::Killed`](crate::StreamEnd::Killed), told to the sinks if
-    /// `notify`); reports the queued ones as cancelled.
-    pub(crate) fn kill_all(&mut self, notify: bool) {
+    /// [`StreamEnd::Killed`], told to the sinks); reports the queued ones
+    /// as cancelled.
+    pub(crate) fn kill_all(&mut self) {
         let requests = std::mem::take(&mut self.requests).into_iter().collect();
         self.launcher
-            .stop(&self.shared, requests, notify, &mut self.delivery);
-        for (report_to, report) in self.children.kill_all(notify) {
+            .stop(&self.shared, requests, &mut self.delivery);
+        for (report_to, report) in self.children.kill_all() {
             self.delivery.deliver(report_to, report);
         }
         // Groups still due their SIGKILL get it now.
@@ -477,7 +477,8 @@ fn not_running(child: ChildId) -> io::Error {
 
 impl Drop for Reactor {
     fn drop(&mut self) {
-        self.kill_all(!std::thread::panicking());
+        self.kill_all();
+        self.delivery.drain();
         self.shared.watcher.stop();
     }
 }

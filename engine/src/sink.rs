@@ -50,8 +50,12 @@ pub enum StreamEnd {
     /// (a grandchild held it): the reactor closed it. Bytes written after
     /// that are lost to the writer (it gets `EPIPE`).
     ForceClosed,
-    /// The child was killed by the reactor (dropped, or a sink panicked)
-    /// before the stream ended.
+    /// The child was killed by the reactor (the reactor was dropped or
+    /// stopped, or a sink or source panicked) before the stream ended.
+    /// Every sink is told, even after a panic (a sink that panics again in
+    /// [`Sink::end`] is dropped); output it still held undelivered is
+    /// dropped. (A reactor dropped while its thread unwinds from a panic
+    /// calls no sink: a second panic would abort the process.)
     Killed,
     /// Reading or writing the pipe failed; the child was killed and the
     /// error is in [`Report::error`](crate::Report::error).
@@ -159,6 +163,61 @@ pub trait Sink {
     fn flush(&mut self) -> Flow {
         Flow::Continue
     }
+
+    /// Why the sink failed, if it did (a full disk, a closed socket): the
+    /// way a sink fails its stream. Asked once the stream has ended (after
+    /// [`end`](Sink::end) and [`flush`](Sink::flush); a sink that fails
+    /// midway returns [`Flow::Close`], or [`Flow::Discard`] to let the
+    /// child run on, and the stream ends). An error here is the stream's
+    /// end ([`StreamEnd::Error`]) and the child's
+    /// [`Report::error`](crate::Report::error): [`Error::Sink`], naming
+    /// the child, the program and the stream, with this error's kind and
+    /// message (the sink keeps its own). Default: `None`.
+    ///
+    /// [`Error::Sink`]: crate::Error::Sink
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Error, Flow, Job, Reactor, Sink, StreamEnd};
+    /// use std::io;
+    /// use std::process::Command;
+    ///
+    /// /// Takes at most 4 bytes, then fails.
+    /// #[derive(Default)]
+    /// struct Small(Vec<u8>, Option<io::Error>);
+    ///
+    /// impl Sink for Small {
+    ///     fn chunk(&mut self, chunk: &[u8]) -> Flow {
+    ///         if self.0.len() + chunk.len() > 4 {
+    ///             self.1 = Some(io::Error::new(io::ErrorKind::StorageFull, "4 bytes at most"));
+    ///             return Flow::Close;
+    ///         }
+    ///         self.0.extend_from_slice(chunk);
+    ///         Flow::Continue
+    ///     }
+    ///     fn error(&self) -> Option<&io::Error> {
+    ///         self.1.as_ref()
+    ///     }
+    /// }
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// let mut echo = Command::new("echo");
+    /// echo.arg("too long");
+    /// reactor.spawn(Job::new(echo).stdout(Small::default()));
+    /// let report = reactor.run()?.remove(0);
+    /// assert!(!report.success());
+    /// assert_eq!(report.stdout().unwrap().end(), &StreamEnd::Error(io::ErrorKind::StorageFull));
+    /// let Some(Error::Sink { stream, source, .. }) = report.error() else { panic!() };
+    /// assert_eq!(stream.name(), "stdout");
+    /// assert_eq!(source.to_string(), "4 bytes at most");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn error(&self) -> Option<&io::Error> {
+        None
+    }
 }
 
 /// Anything that can become a [`Sink`]: every sink, and a
@@ -219,6 +278,10 @@ impl Sink for Box<dyn Sink + Send> {
 
     fn flush(&mut self) -> Flow {
         (**self).flush()
+    }
+
+    fn error(&self) -> Option<&io::Error> {
+        (**self).error()
     }
 }
 

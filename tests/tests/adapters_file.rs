@@ -83,15 +83,28 @@ fn appending_adds_to_the_file_without_splicing() {
 }
 
 #[test]
-fn a_full_disk_is_recorded_and_closes_the_stream() {
-    let Ok(full) = OpenOptions::new().write(true).open("/dev/full") else {
-        return;
-    };
+fn a_full_disk_fails_the_stream_in_the_report_and_closes_it() {
+    let full = OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
     let mut reactor = Reactor::new().unwrap();
     let sink = FileSink::from_file(full, "/dev/full");
     reactor.spawn(Job::new(emit(64 << 20, 1)).stdout(sink));
     let mut report = reactor.run().unwrap().remove(0);
-    assert_eq!(report.stdout().unwrap().end(), &StreamEnd::Closed);
+    let end = StreamEnd::Error(std::io::ErrorKind::StorageFull);
+    assert_eq!(report.stdout().unwrap().end(), &end);
+    // The report names the child, the program and the stream.
+    let Some(procpump::Error::Sink { stream, source, .. }) = report.error() else {
+        panic!("no sink error: {report:?}");
+    };
+    assert_eq!(*stream, Stream::Stdout);
+    assert!(source.to_string().contains("/dev/full"), "{source}");
+    let message = report.error().unwrap().to_string();
+    assert!(
+        message.contains("pp-emit") && message.contains("stdout"),
+        "{message}"
+    );
     // The child's next write failed: pp-emit exits 3 on EPIPE.
     assert_eq!(report.code(), Some(3), "{report:?}");
     let sink: FileSink = report.take_sink(Stream::Stdout).unwrap();

@@ -91,7 +91,8 @@ impl Fixture {
     }
 
     fn report(self) -> (OutputReport, bool) {
-        let (report, sink) = self.stream.into_report();
+        let (report, sink, failure) = self.stream.into_report();
+        assert!(failure.is_none());
         (report, sink.is_some())
     }
 }
@@ -181,7 +182,7 @@ fn a_kill_drops_a_sink_still_flushing_without_telling_it_twice() {
     let mut f = Fixture::new(&[Flow::Pause]);
     f.writer = None;
     f.read();
-    f.stream.kill(true);
+    f.stream.kill();
     assert_eq!(f.calls(), ["end Eof", "flush"]);
     let (report, has_sink) = f.report();
     assert_eq!(report.end(), &StreamEnd::Eof);
@@ -189,11 +190,35 @@ fn a_kill_drops_a_sink_still_flushing_without_telling_it_twice() {
 }
 
 #[test]
-fn a_kill_after_a_panic_does_not_call_the_sink() {
+fn a_kill_tells_the_sink_and_drops_one_that_panics_in_end() {
+    let mut f = Fixture::new(&[Flow::Pause]);
+    f.write(1);
+    f.read();
+    f.stream.kill();
+    assert_eq!(f.calls(), ["chunk 1", "end Killed"]);
+    let (report, has_sink) = f.report();
+    assert_eq!(report.end(), &StreamEnd::Killed);
+    assert!(has_sink);
+
+    struct Panics;
+    impl Sink for Panics {
+        fn chunk(&mut self, _: &[u8]) -> Flow {
+            Flow::Continue
+        }
+        fn end(&mut self, _: &StreamEnd) {
+            panic!("again");
+        }
+    }
     let mut f = Fixture::new(&[]);
-    f.stream.kill(false);
-    assert!(f.calls().is_empty());
-    assert_eq!(f.report().0.end(), &StreamEnd::Killed);
+    let OutputStream { output, state, .. } = f.stream;
+    let State::Reading { pipe, .. } = state else {
+        unreachable!()
+    };
+    f.stream = OutputStream::new(output, pipe, Box::new(Panics));
+    f.stream.kill();
+    let (report, has_sink) = f.report();
+    assert_eq!(report.end(), &StreamEnd::Killed);
+    assert!(!has_sink, "a sink that panicked in `end` was kept");
 }
 
 #[test]

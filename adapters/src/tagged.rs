@@ -9,10 +9,12 @@ use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
 use crate::lines::{Line, LineHandler, Lines, DEFAULT_MAX_LINE};
 
-/// A writer shared by many children's [`TaggedSink`]s: each complete line
-/// is written with one `write_all` under the writer's lock, prefixed by its
-/// child's tag, so lines of different children never interleave inside a
-/// line.
+/// A writer shared by many children's [`TaggedSink`]s: the complete lines
+/// of each chunk a child's sink takes are tagged into one buffer and
+/// written with one `write_all` under the writer's lock (never one write
+/// per line), so lines of different children never interleave inside a
+/// line, and a line-buffered writer such as [`io::stdout()`] makes one
+/// system call per chunk, not per line.
 ///
 /// Cheap to clone (the clones share the writer). A line not yet complete
 /// is held by its child's sink, up to [`max_line`](Tagged::max_line)
@@ -69,7 +71,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
         let writer = TagWriter {
             writer: Arc::clone(&self.writer),
             tag: tag.into(),
-            scratch: Vec::new(),
+            batch: Vec::new(),
             error: None,
         };
         TaggedSink {
@@ -153,7 +155,8 @@ impl<W> TaggedSink<W> {
 
 impl<W: Write> Sink for TaggedSink<W> {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        self.lines.chunk(chunk)
+        let flow = self.lines.chunk(chunk);
+        after_batch(self.lines.handler_mut().write_batch(), flow)
     }
 
     fn start(&mut self, context: &StreamContext<'_>) {
@@ -161,10 +164,13 @@ impl<W: Write> Sink for TaggedSink<W> {
     }
 
     fn resume(&mut self) -> Flow {
-        self.lines.resume()
+        let flow = self.lines.resume();
+        after_batch(self.lines.handler_mut().write_batch(), flow)
     }
 
     fn end(&mut self, end: &StreamEnd) {
+        // `Lines::end` hands over the last line, then calls the handler's
+        // `end`, which writes the batch.
         self.lines.end(end);
     }
 }
@@ -179,12 +185,54 @@ impl<W> fmt::Debug for TaggedSink<W> {
     }
 }
 
-/// Writes each line, tagged, with one `write_all`.
+/// The flow after a chunk: `Close` if writing the batch failed, else what
+/// the lines asked for.
+fn after_batch(written: Flow, flow: Flow) -> Flow {
+    if written == Flow::Close {
+        Flow::Close
+    } else {
+        flow
+    }
+}
+
+/// Tags each line into a batch; the batch is written with one
+/// `write_all` after each chunk (and when it grows past [`BATCH`]).
 struct TagWriter<W> {
     writer: Arc<Mutex<W>>,
     tag: Vec<u8>,
-    scratch: Vec<u8>,
+    batch: Vec<u8>,
     error: Option<io::Error>,
+}
+
+/// The most bytes a batch holds before it is written mid-chunk: 64 KiB.
+const BATCH: usize = 64 * 1024;
+
+impl<W: Write> TagWriter<W> {
+    /// Writes the batch under the writer's lock. Returns `Close` once
+    /// writing failed.
+    fn write_batch(&mut self) -> Flow {
+        if self.error.is_some() {
+            return Flow::Close;
+        }
+        if self.batch.is_empty() {
+            return Flow::Continue;
+        }
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = writer.write_all(&self.batch);
+        drop(writer);
+        self.batch.clear();
+        if self.batch.capacity() > 4 * BATCH {
+            self.batch.shrink_to(BATCH);
+        }
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(err) => {
+                log::warn!("writing tagged lines failed: {err}");
+                self.error = Some(err);
+                Flow::Close
+            }
+        }
+    }
 }
 
 impl<W: Write> LineHandler for TagWriter<W> {
@@ -192,23 +240,71 @@ impl<W: Write> LineHandler for TagWriter<W> {
         if self.error.is_some() {
             return Flow::Close;
         }
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&self.tag);
-        self.scratch.extend_from_slice(line.bytes());
+        self.batch.extend_from_slice(&self.tag);
+        self.batch.extend_from_slice(line.bytes());
         let terminator = line.terminator();
-        self.scratch.extend_from_slice(if terminator.is_empty() {
+        self.batch.extend_from_slice(if terminator.is_empty() {
             b"\n"
         } else {
             terminator
         });
-        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        match writer.write_all(&self.scratch) {
-            Ok(()) => Flow::Continue,
-            Err(err) => {
-                log::warn!("writing a tagged line failed: {err}");
-                self.error = Some(err);
-                Flow::Close
-            }
+        if self.batch.len() >= BATCH {
+            return self.write_batch();
         }
+        Flow::Continue
+    }
+
+    fn end(&mut self, _end: &StreamEnd) {
+        let _ = self.write_batch();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each `write` call.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_lines_of_a_chunk_go_out_in_one_write() {
+        let out = Tagged::writer(Writes::default());
+        let mut sink = out.sink("t\t");
+        let _ = sink.chunk(b"a\nb\nc");
+        let _ = sink.chunk(b"d\ne\n");
+        sink.end(&StreamEnd::Eof);
+        drop(sink);
+        let writes = out.into_inner().unwrap().0;
+        assert_eq!(writes, [&b"t\ta\nt\tb\n"[..], b"t\tcd\nt\te\n"]);
+    }
+
+    #[test]
+    fn a_big_chunk_goes_out_in_batches() {
+        let out = Tagged::writer(Writes::default());
+        let mut sink = out.sink("");
+        let line = [b'x'; 1023];
+        let mut chunk = Vec::new();
+        for _ in 0..200 {
+            chunk.extend_from_slice(&line);
+            chunk.push(b'\n');
+        }
+        let _ = sink.chunk(&chunk);
+        sink.end(&StreamEnd::Eof);
+        drop(sink);
+        let writes = out.into_inner().unwrap().0;
+        assert_eq!(writes.len(), 4, "200 KiB in 64 KiB batches");
+        assert_eq!(writes.concat(), chunk);
     }
 }

@@ -1,5 +1,5 @@
 //! The terminal: stdout and stderr, buffered and shared by the sinks, the
-//! progress line, and the sinks fanout adds to each stream.
+//! progress line, and the byte counter for its rate.
 
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,6 +60,18 @@ impl Console {
         }
     }
 
+    /// stdout and stderr, with no progress line.
+    pub(crate) fn pair() -> (Console, Console) {
+        let status = Arc::new(StatusLine {
+            enabled: false,
+            shown: AtomicBool::new(false),
+        });
+        (
+            Console::new(Box::new(io::stdout()), false, &status),
+            Console::new(Box::new(io::stderr()), false, &status),
+        )
+    }
+
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ConsoleInner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -79,40 +91,6 @@ impl Write for Console {
     }
 }
 
-/// `--group`: what a command's `Spool` writes out at its end, each line
-/// prefixed with the tag (if any). With a tag, an unterminated last line
-/// gets a newline (the spool flushes once, after the whole output); without
-/// one, the bytes go out as they are.
-pub(crate) struct GroupWriter {
-    console: Console,
-    tag: Vec<u8>,
-    at_line_start: bool,
-}
-
-impl Write for GroupWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.tag.is_empty() {
-            return self.console.write(buf);
-        }
-        for piece in buf.split_inclusive(|&byte| byte == b'\n') {
-            if self.at_line_start {
-                self.console.write_all(&self.tag)?;
-            }
-            self.console.write_all(piece)?;
-            self.at_line_start = piece.ends_with(b"\n");
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.at_line_start {
-            self.console.write_all(b"\n")?;
-            self.at_line_start = true;
-        }
-        Ok(())
-    }
-}
-
 /// Counts the bytes of every stream, for the progress line's rate.
 pub(crate) struct Counter(pub(crate) Arc<AtomicU64>);
 
@@ -120,15 +98,6 @@ impl Sink for Counter {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         self.0.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         Flow::Continue
-    }
-}
-
-/// A `--group` writer for one command's stream.
-pub(crate) fn group_writer(console: &Console, tag: &str) -> GroupWriter {
-    GroupWriter {
-        console: console.clone(),
-        tag: tag.as_bytes().to_vec(),
-        at_line_start: true,
     }
 }
 

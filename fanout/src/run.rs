@@ -1,134 +1,179 @@
-//! The run: a reactor driven by hand, fed commands as slots free up.
+//! The run: a reactor driven by hand, fed jobs as slots free up; what
+//! becomes of each job (retries, the job log, the summary, `--halt`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use procpump::{ChildId, Job, Reactor, Report, Signal, Sink, Stream, StreamEnd};
-use procpump_adapters::{FileSink, Spool, SpoolSink, Tagged, Tail, Tee};
+use procpump::{ChildId, Reactor, Report, Signal, Sink, Stream, StreamEnd};
+use procpump_adapters::{FileSink, Spool, SpoolSink, Tail, Tee};
 
 use crate::cli::Config;
-use crate::commands::Commands;
-use crate::console::{group_writer, human, Console, Counter, StatusLine};
-use crate::outcome::{shown, tail_text, Outcome, Tally};
+use crate::console::{human, Console, StatusLine};
+use crate::halt::{Counts, Halt};
+use crate::inputs::Inputs;
+use crate::joblog::{Entry, JobLog};
+use crate::launch::{Launcher, Slot};
+use crate::outcome::{job_status, shown, tail_text, Outcome, Tally};
 use crate::SIGNAL;
 
-/// How long one turn of the loop may wait: the latency of Ctrl-C and of
-/// the progress line.
+/// How long one turn of the loop may wait when nothing else wakes it: the
+/// latency of Ctrl-C, of new arguments on stdin while jobs run, and of the
+/// progress line. The one place fanout polls: once the engine has a
+/// `Reactor::waker()`, the stdin reader and the signal handler wake the
+/// loop instead, and [`Run::wait_time`] waits only for `--delay`.
 pub(crate) const TICK: Duration = Duration::from_millis(50);
 
 /// The least time between two drawings of the progress line.
 const REDRAW: Duration = Duration::from_millis(100);
 
-/// Why fanout stopped starting commands.
+/// Why fanout stopped starting jobs.
 #[derive(Clone, Copy, Debug)]
 enum Stop {
-    Halt,
+    /// `--halt`; `now`: stop the running jobs too.
+    Halt {
+        now: bool,
+    },
     Signal(i32),
 }
 
-/// A command handed to the reactor, not yet reported.
+/// A job to run (again, with `--retries`).
+#[derive(Debug)]
+struct Task {
+    seq: u64,
+    args: Vec<OsString>,
+    /// 1 for the first run.
+    run: u32,
+}
+
+/// A job handed to the reactor, not yet reported.
 struct Started {
-    index: u64,
-    line: OsString,
+    task: Task,
+    command: OsString,
+    slot: usize,
+    start: SystemTime,
     /// The signal fanout sent it to stop it (`SIGTERM`, then `SIGKILL`).
     stop_sent: Option<Signal>,
 }
 
-/// The progress line's state.
-struct Progress {
-    drawn: Instant,
-    bytes: u64,
-    rate: f64,
-}
-
-/// Everything one run holds: the reactor, the commands handed to it (at
-/// most `--jobs`), the consoles, the tally and the summary.
+/// Everything one run holds.
 pub(crate) struct Run {
     config: Config,
-    tag: bool,
     reactor: Reactor,
+    launcher: Launcher,
     status: Arc<StatusLine>,
     out: Console,
     err: Console,
-    /// Line mode (not `--group`): the tagged writers on stdout and stderr.
-    lines: Option<(Tagged<Console>, Tagged<Console>)>,
+    joblog: Option<JobLog>,
+    /// Jobs `--resume` skips.
+    skip: HashSet<u64>,
     running: HashMap<ChildId, Started>,
-    started: u64,
+    retries: VecDeque<Task>,
+    /// Job slots in use (`{%}`, `PARALLEL_JOBSLOT`), index + 1.
+    slots: Vec<bool>,
+    /// The last job number given out.
+    seq: u64,
+    last_start: Option<Instant>,
     tally: Tally,
+    total: Option<u64>,
     stopped: Option<Stop>,
-    /// When fanout began stopping the running commands.
+    /// `--halt … fail=1`: the failing job's exit status.
+    last_failure: u8,
     stop_began: Instant,
-    /// `SIGKILL` at once (a second signal came), not after the grace.
     kill_now: bool,
     summary: SpoolSink<Console>,
-    bytes: Arc<AtomicU64>,
     began: Instant,
-    progress: Progress,
+    progress: (Instant, u64, f64),
 }
 
 impl Run {
-    pub(crate) fn new(config: Config, tag: bool) -> io::Result<Run> {
+    pub(crate) fn new(config: Config, sources: usize) -> io::Result<Run> {
         let status = Arc::new(StatusLine {
             enabled: io::stderr().is_terminal(),
             shown: AtomicBool::new(false),
         });
         let out = Console::new(Box::new(io::stdout()), io::stdout().is_terminal(), &status);
         let err = Console::new(Box::new(io::stderr()), true, &status);
-        let lines =
-            (!config.group).then(|| (Tagged::writer(out.clone()), Tagged::writer(err.clone())));
+        let (joblog, skip) = match &config.joblog {
+            Some(path) => {
+                let (log, skip) = JobLog::open(path, config.resume)?;
+                (Some(log), skip)
+            }
+            None => (None, HashSet::new()),
+        };
         let now = Instant::now();
         Ok(Run {
-            tag,
+            launcher: Launcher::new(&config, sources, &out, &err),
             reactor: Reactor::new()?,
             summary: Spool::writer(err.clone()).sink(),
+            slots: vec![false; config.jobs.min(1 << 16)],
             status,
             out,
             err,
-            lines,
+            joblog,
+            skip,
             running: HashMap::new(),
-            started: 0,
+            retries: VecDeque::new(),
+            seq: 0,
+            last_start: None,
             tally: Tally::default(),
+            total: None,
             stopped: None,
+            last_failure: 0,
             stop_began: now,
             kill_now: false,
-            bytes: Arc::new(AtomicU64::new(0)),
             began: now,
-            progress: Progress {
-                drawn: now,
-                bytes: 0,
-                rate: 0.0,
-            },
+            progress: (now, 0, 0.0),
             config,
         })
     }
 
-    /// Runs every command (or until stopped) and waits for all it started.
-    pub(crate) fn drive(&mut self, commands: &mut Commands) -> io::Result<()> {
+    /// Runs every job (or until stopped) and waits for all it started.
+    pub(crate) fn drive(&mut self, inputs: &mut Inputs) -> io::Result<()> {
         loop {
             self.check_signal();
             if self.stopped.is_none() {
-                self.start_more(commands);
+                self.start_more(inputs);
             }
-            if self.stopped.is_some() {
+            if matches!(
+                self.stopped,
+                Some(Stop::Signal(_) | Stop::Halt { now: true })
+            ) {
                 self.stop_running();
             }
             if self.running.is_empty() {
-                if self.stopped.is_some() || commands.is_exhausted() {
+                let exhausted = inputs.is_exhausted() && self.retries.is_empty();
+                if self.stopped.is_some() || exhausted {
                     return Ok(());
                 }
-                commands.wait(TICK);
+                match self.delay_left() {
+                    Some(left) => std::thread::sleep(left.min(TICK)),
+                    None => inputs.wait(TICK),
+                }
             } else {
-                for report in self.reactor.turn(Some(TICK))? {
+                for report in self.reactor.turn(Some(self.wait_time()))? {
                     self.finished(report);
                 }
             }
-            self.refresh(commands.total(self.started));
+            self.total = inputs.total();
+            self.refresh();
         }
+    }
+
+    /// How long a turn may wait: the tick, or less when `--delay` lets the
+    /// next job start sooner.
+    fn wait_time(&self) -> Duration {
+        self.delay_left().map_or(TICK, |left| left.min(TICK))
+    }
+
+    /// With `--delay`, the time until the next job may start.
+    fn delay_left(&self) -> Option<Duration> {
+        let delay = self.config.delay?;
+        let left = delay.checked_sub(self.last_start?.elapsed())?;
+        (!left.is_zero()).then_some(left)
     }
 
     fn check_signal(&mut self) {
@@ -138,11 +183,11 @@ impl Run {
         }
     }
 
-    /// Starts nothing more, and stops what runs. A signal while already
-    /// stopping asks for `SIGKILL` at once (and for exit code 128 + N).
+    /// Starts nothing more (and, unless `--halt soon`, stops what runs). A
+    /// signal while already stopping asks for `SIGKILL` at once.
     fn stop(&mut self, why: Stop) {
         match (self.stopped, why) {
-            (None, _) => {
+            (None, _) | (Some(Stop::Halt { now: false }), _) => {
                 self.stopped = Some(why);
                 self.stop_began = Instant::now();
             }
@@ -150,73 +195,75 @@ impl Run {
                 self.stopped = Some(why);
                 self.kill_now = true;
             }
-            (Some(_), Stop::Halt) => {}
+            (Some(_), Stop::Halt { .. }) => {}
         }
     }
 
-    /// Hands the reactor commands until `--jobs` are out.
-    fn start_more(&mut self, commands: &mut Commands) {
+    /// Hands the reactor jobs until `--jobs` run (or `--delay` says wait).
+    fn start_more(&mut self, inputs: &mut Inputs) {
         while self.running.len() < self.config.jobs && self.stopped.is_none() {
-            let Some(line) = commands.next() else { break };
-            self.started += 1;
-            let index = self.started;
-            match self.job(index, &line) {
-                Ok(job) => {
-                    let id = self.reactor.spawn(job);
-                    let started = Started {
-                        index,
-                        line,
-                        stop_sent: None,
-                    };
-                    self.running.insert(id, started);
+            if self.delay_left().is_some() {
+                break;
+            }
+            let task = match self.retries.pop_front() {
+                Some(task) => task,
+                None => {
+                    let Some(args) = inputs.next() else { break };
+                    self.seq += 1;
+                    if self.skip.contains(&self.seq) {
+                        if let Some(held) = &self.launcher.held {
+                            held.finish(self.seq);
+                        }
+                        continue;
+                    }
+                    Task {
+                        seq: self.seq,
+                        args,
+                        run: 1,
+                    }
                 }
-                Err(err) => self.record(index, &line, Outcome::NotRun(err.to_string()), None),
-            }
+            };
+            self.launch(task);
         }
     }
 
-    /// The job for command `index`: `sh -c LINE` in its own process group,
-    /// each stream through a [`Tee`].
-    fn job(&self, index: u64, line: &OsString) -> io::Result<Job> {
-        let tag = if self.tag {
-            format!("[{index}] ")
-        } else {
-            String::new()
+    fn launch(&mut self, task: Task) {
+        let slot = self.slots.iter().position(|used| !used).unwrap_or(0);
+        self.slots[slot] = true;
+        fn slot_of(task: &Task, slot: usize) -> Slot<'_> {
+            Slot {
+                seq: task.seq,
+                slot: slot + 1,
+                args: &task.args,
+            }
+        }
+        let command = self.launcher.command(slot_of(&task, slot));
+        self.last_start = Some(Instant::now());
+        let job = self
+            .launcher
+            .job(&self.config, slot_of(&task, slot), &command);
+        let started = Started {
+            command,
+            slot,
+            start: SystemTime::now(),
+            stop_sent: None,
+            task,
         };
-        let mut stdout = Tee::new();
-        let mut stderr = Tee::new();
-        if self.config.tail > 0 {
-            stderr.push(Tail::new(self.config.tail));
-        }
-        for (tee, console, which) in [(&mut stdout, &self.out, 0), (&mut stderr, &self.err, 1)] {
-            match &self.lines {
-                Some(tagged) => tee.push([&tagged.0, &tagged.1][which].sink(tag.clone())),
-                None => tee.push(Spool::writer(group_writer(console, &tag)).sink()),
+        match job {
+            Ok(job) => {
+                let id = self.reactor.spawn(job);
+                self.running.insert(id, started);
             }
-            tee.push(Counter(Arc::clone(&self.bytes)));
+            Err(err) => {
+                self.slots[slot] = false;
+                self.ended(started, Outcome::NotRun(err.to_string()), None, None);
+            }
         }
-        if let Some(dir) = &self.config.log_dir {
-            stdout.push(FileSink::create(dir.join(format!("{index}.out")))?);
-            stderr.push(FileSink::create(dir.join(format!("{index}.err")))?);
-        }
-        let mut command = Command::new("sh");
-        command.arg("-c").arg(line).stdin(Stdio::null());
-        command.env("FANOUT_INDEX", index.to_string());
-        let mut job = Job::new(command)
-            .stdout(stdout)
-            .stderr(stderr)
-            .process_group(true)
-            .grace(self.config.grace);
-        if let Some(timeout) = self.config.timeout {
-            job = job.timeout(timeout);
-        }
-        Ok(job)
     }
 
-    /// Stops the process group of every command still running, as a
-    /// timeout does: `SIGTERM`, then `SIGKILL` once the grace is over (or
-    /// at once after a second signal). A command the reactor has not
-    /// started yet is signalled on a later turn.
+    /// Stops the process group of every job still running, as a timeout
+    /// does: `SIGTERM`, then `SIGKILL` once the grace is over (or at once
+    /// after a second signal).
     fn stop_running(&mut self) {
         let kill = self.kill_now || self.stop_began.elapsed() >= self.config.grace;
         let signal = if kill { Signal::KILL } else { Signal::TERM };
@@ -231,42 +278,125 @@ impl Run {
         }
     }
 
-    /// A command was reported: count it, keep its summary, check its logs.
+    /// A job was reported: run it again (`--retries`), or count it, log
+    /// it, keep its summary, print its held output.
     fn finished(&mut self, mut report: Report) {
         let Some(started) = self.running.remove(&report.id()) else {
             return;
         };
+        self.slots[started.slot] = false;
         let outcome = Outcome::of(&report, started.stop_sent.is_some());
         let mut stdout: Option<Tee> = report.take_sink(Stream::Stdout);
         let mut stderr: Option<Tee> = report.take_sink(Stream::Stderr);
         for tee in [&mut stdout, &mut stderr].into_iter().flatten() {
-            self.check_log(started.index, tee);
+            self.check_files(started.task.seq, tee);
+        }
+        let runs_left = started.task.run < self.config.retries;
+        if outcome.is_failure() && runs_left && self.stopped.is_none() {
+            let task = &started.task;
+            self.retries.push_front(Task {
+                seq: task.seq,
+                args: task.args.clone(),
+                run: task.run + 1,
+            });
+            return;
         }
         let tail = match (&outcome, stderr.as_mut()) {
             (outcome, Some(tee)) if outcome.is_failure() => take::<Tail>(tee),
             _ => None,
         };
-        let numbers = Some((&report, tail.as_ref()));
-        self.record(started.index, &started.line, outcome, numbers);
+        self.ended(started, outcome, Some(&report), tail.as_ref());
     }
 
-    /// Warns when a log file could not be written.
-    fn check_log(&mut self, index: u64, tee: &mut Tee) {
-        if let Some(error) = take::<FileSink>(tee).and_then(|mut file| file.take_error()) {
-            let _ = writeln!(self.err, "fanout: [{index}] log file: {error}");
+    /// A job ended for good: its held output, the job log, the summary,
+    /// the tally, `--halt`.
+    fn ended(
+        &mut self,
+        started: Started,
+        mut outcome: Outcome,
+        report: Option<&Report>,
+        tail: Option<&Tail>,
+    ) {
+        let seq = started.task.seq;
+        let lost = self
+            .launcher
+            .held
+            .as_ref()
+            .and_then(|held| held.finish(seq));
+        if let Some(error) = lost {
+            let _ = writeln!(
+                self.err,
+                "fanout: job {seq} ({}): output lost: {error}",
+                shown(&started.command)
+            );
+            outcome = Outcome::Failed(format!("output lost: {error}"));
+        }
+        if let Some(log) = &mut self.joblog {
+            let (exitval, signal) = outcome.exitval_and_signal(report);
+            let entry = Entry {
+                seq,
+                start: started.start,
+                runtime: report.map_or(Duration::ZERO, Report::duration),
+                received: report.and_then(Report::stdout).map_or(0, |o| o.bytes()),
+                exitval,
+                signal,
+                command: &started.command,
+            };
+            if let Err(err) = log.write(&entry) {
+                let _ = writeln!(self.err, "fanout: joblog: {err}");
+            }
+        }
+        self.record(seq, &started.command, &outcome, report, tail);
+        self.tally.add(&outcome);
+        self.check_halt(&outcome, report);
+    }
+
+    fn check_halt(&mut self, outcome: &Outcome, report: Option<&Report>) {
+        if matches!(outcome, Outcome::Killed(_)) || self.stopped.is_some() {
+            return;
+        }
+        let counts = self.counts();
+        if let Some(now) = self.config.halt.reached(&counts) {
+            if outcome.is_failure() {
+                self.last_failure = job_status(report);
+            }
+            self.stop(Stop::Halt { now });
         }
     }
 
-    /// Counts an outcome and adds its lines to the summary.
+    fn counts(&self) -> Counts {
+        Counts {
+            failed: self.tally.failures(),
+            succeeded: self.tally.ok,
+            total: self.total,
+        }
+    }
+
+    /// Warns when a file of `--results` or `--log-dir` could not be
+    /// written.
+    fn check_files(&mut self, seq: u64, tee: &mut Tee) {
+        while let Some(mut file) = take::<FileSink>(tee) {
+            if let Some(error) = file.take_error() {
+                let path = file.path().display().to_string();
+                let _ = writeln!(self.err, "fanout: job {seq}: {path}: {error}");
+            }
+        }
+    }
+
+    /// Adds a job's lines to the summary.
     fn record(
         &mut self,
-        index: u64,
-        line: &OsString,
-        outcome: Outcome,
-        numbers: Option<(&Report, Option<&Tail>)>,
+        seq: u64,
+        command: &OsString,
+        outcome: &Outcome,
+        report: Option<&Report>,
+        tail: Option<&Tail>,
     ) {
-        let mut text = format!("[{index}] {:<9} {:<13}", outcome.word(), outcome.detail());
-        if let Some((report, _)) = numbers {
+        if !self.config.summary {
+            return;
+        }
+        let mut text = format!("[{seq}] {:<9} {:<13}", outcome.word(), outcome.detail());
+        if let Some(report) = report {
             let bytes = |output: Option<&procpump::OutputReport>| output.map_or(0, |o| o.bytes());
             text += &format!(
                 " {:>8.3}s  out {:<8} err {:<8}",
@@ -275,72 +405,79 @@ impl Run {
                 bytes(report.stderr()),
             );
         }
-        text += &format!(" {}\n", shown(line));
-        if let Some((_, Some(tail))) = numbers {
+        text += &format!(" {}\n", shown(command));
+        if let Some(tail) = tail {
             text += &tail_text(tail);
         }
         let _ = self.summary.chunk(text.as_bytes());
-        if outcome.is_failure() && self.config.halt_on_failure {
-            self.stop(Stop::Halt);
-        }
-        self.tally.add(&outcome);
     }
 
     /// After a turn: writes out what the sinks wrote, redraws the progress
     /// line when it is due.
-    fn refresh(&mut self, total: Option<u64>) {
+    fn refresh(&mut self) {
         let _ = self.out.flush();
         let _ = self.err.flush();
         let now = Instant::now();
-        let since = now - self.progress.drawn;
+        let (drawn, bytes_then, rate) = self.progress;
+        let since = now - drawn;
         if !self.status.enabled || since < REDRAW {
             return;
         }
-        let bytes = self.bytes.load(Ordering::Relaxed);
-        let rate = (bytes - self.progress.bytes) as f64 / since.as_secs_f64();
-        self.progress = Progress {
-            drawn: now,
-            bytes,
-            rate: 0.7 * self.progress.rate + 0.3 * rate,
+        let bytes = self.launcher.bytes.load(Ordering::Relaxed);
+        let rate = 0.7 * rate + 0.3 * (bytes - bytes_then) as f64 / since.as_secs_f64();
+        self.progress = (now, bytes, rate);
+        let done = self.tally.done();
+        let (total, eta) = match self.total {
+            Some(total) if done > 0 => {
+                let per_job = self.began.elapsed().as_secs_f64() / done as f64;
+                let left = total.saturating_sub(done) as f64 * per_job;
+                (format!("/{total}"), format!(", ETA {left:.0}s"))
+            }
+            Some(total) => (format!("/{total}"), String::new()),
+            None => (String::new(), String::new()),
         };
-        let total = total.map_or(String::new(), |total| format!("/{total}"));
         let text = format!(
-            "fanout: {}{total} done, {} running, {} failed, {}/s",
-            self.tally.done(),
+            "fanout: {done}{total} done, {} running, {} failed, {}/s{eta}",
             self.running.len(),
             self.tally.failures(),
-            human(self.progress.rate as u64),
+            human(rate as u64),
         );
         self.status.draw(&text);
     }
 
-    /// Prints the summary; returns the exit code.
-    pub(crate) fn finish(mut self, commands: &Commands) -> u8 {
+    /// Prints what is still held and the summary; returns the exit status.
+    pub(crate) fn finish(mut self, inputs: &mut Inputs) -> u8 {
+        if let Some(held) = &self.launcher.held {
+            held.print_all();
+        }
         let _ = self.out.flush();
         self.status.clear();
         let mut err = self.err.clone();
-        let _ = writeln!(err, "fanout: summary (in the order they finished)");
-        self.summary.end(&StreamEnd::Eof);
-        if let Some(error) = self.summary.error() {
-            let _ = writeln!(err, "fanout: the summary is incomplete: {error}");
+        if self.config.summary {
+            let _ = writeln!(err, "fanout: summary (in the order they finished)");
+            self.summary.end(&StreamEnd::Eof);
+            if let Some(error) = self.summary.error() {
+                let _ = writeln!(err, "fanout: the summary is incomplete: {error}");
+            }
+            let _ = writeln!(err, "{}", self.totals(inputs));
         }
-        let _ = writeln!(err, "{}", self.totals(commands));
         let _ = err.flush();
+        let halted = matches!(self.stopped, Some(Stop::Halt { .. }));
         match self.stopped {
             Some(Stop::Signal(signal)) => 128u8.saturating_add(signal as u8),
-            _ => match self.tally.failures() {
-                failures @ 0..=100 => failures as u8,
-                _ => 101,
-            },
+            _ => {
+                let halt: &Halt = &self.config.halt;
+                halt.exit_status(&self.counts(), halted, self.last_failure)
+            }
         }
     }
 
     /// The last line: how many ended which way, and why fanout stopped.
-    fn totals(&self, commands: &Commands) -> String {
+    fn totals(&self, inputs: &mut Inputs) -> String {
         let tally = &self.tally;
         let plural = if tally.done() == 1 { "" } else { "s" };
         let mut text = format!(
-            "fanout: {} command{plural} in {:.3}s: {} ok",
+            "fanout: {} job{plural} in {:.3}s: {} ok",
             tally.done(),
             self.began.elapsed().as_secs_f64(),
             tally.ok,
@@ -355,14 +492,13 @@ impl Run {
                 text += &format!(", {count} {what}");
             }
         }
-        let rest = match commands.remaining() {
-            Some(0) => String::new(),
-            Some(n) => format!(" ({n} not started)"),
-            None if commands.is_exhausted() => String::new(),
+        let rest = match inputs.total() {
+            _ if inputs.is_exhausted() && self.retries.is_empty() => String::new(),
+            Some(total) => format!(" ({} not started)", total - self.seq),
             None => " (the rest not started)".into(),
         };
         match self.stopped {
-            Some(Stop::Halt) => text += &format!("; halted after a failure{rest}"),
+            Some(Stop::Halt { .. }) => text += &format!("; halted{rest}"),
             Some(Stop::Signal(signal)) => {
                 let name =
                     Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string());

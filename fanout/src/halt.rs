@@ -114,9 +114,9 @@ impl Halt {
     }
 
     /// The exit status after the run, GNU parallel's: with `fail=1` it is
-    /// the failing job's own (`last_failure`), with a percentage the
-    /// percentage of jobs that failed (rounded up), else the number of
-    /// failures (101 for more than 100).
+    /// the failing job's own (`last_failure`), with `fail=N%` the
+    /// percentage of jobs that failed (rounded up), after `success=…` 0,
+    /// else the number of failures (101 for more than 100).
     pub(crate) fn exit_status(&self, counts: &Counts, halted: bool, last_failure: u8) -> u8 {
         let failed = counts.failed;
         match *self {
@@ -126,6 +126,10 @@ impl Halt {
                 ..
             } if halted => last_failure,
             Halt::When {
+                why: Why::Success, ..
+            } if halted => 0,
+            Halt::When {
+                why: Why::Fail,
                 threshold: Threshold::Percent(_),
                 ..
             } if halted => {

@@ -38,6 +38,9 @@ pub(crate) struct Held {
 
 struct Holding {
     consoles: [Console; 2],
+    /// Line mode: an unterminated last line gets its newline, as in live
+    /// line mode (with `--group`, only when tagged).
+    end_lines: bool,
     keep_order: bool,
     /// Whether the oldest job's output goes out live (`-k` in line mode,
     /// without retries).
@@ -64,13 +67,20 @@ struct HeldStream {
 }
 
 impl Held {
-    /// `live`: print the oldest job's output as it comes (`-k` in line
-    /// mode without retries).
-    pub(crate) fn new(out: &Console, err: &Console, keep_order: bool, live: bool) -> Held {
+    /// `lines`: line mode (`--line-buffer`); `live`: print the oldest
+    /// job's output as it comes (`-k` in line mode without retries).
+    pub(crate) fn new(
+        out: &Console,
+        err: &Console,
+        keep_order: bool,
+        lines: bool,
+        live: bool,
+    ) -> Held {
         let holding = Holding {
             consoles: [out.clone(), err.clone()],
+            end_lines: lines,
             keep_order,
-            live: keep_order && live,
+            live: keep_order && lines && live,
             next: 1,
             jobs: BTreeMap::new(),
             temp_dir: std::env::temp_dir(),
@@ -177,7 +187,7 @@ impl Holding {
         };
         for (stream, console) in job.streams.iter_mut().zip(&mut self.consoles) {
             let _ = stream.replay(console);
-            let _ = stream.end_line(console);
+            let _ = stream.end_line(console, self.end_lines);
         }
     }
 
@@ -226,6 +236,9 @@ impl HeldStream {
     /// Writes `bytes` out, each line prefixed by the tag.
     fn write(&mut self, console: &mut Console, bytes: &[u8]) -> io::Result<()> {
         if self.tag.is_empty() {
+            if let Some(&last) = bytes.last() {
+                self.at_line_start = last == b'\n';
+            }
             return console.write_all(bytes);
         }
         for piece in bytes.split_inclusive(|&byte| byte == b'\n') {
@@ -246,9 +259,10 @@ impl HeldStream {
         result
     }
 
-    /// With a tag, an unterminated last line gets its newline.
-    fn end_line(&mut self, console: &mut Console) -> io::Result<()> {
-        if !self.tag.is_empty() && !self.at_line_start {
+    /// In line mode or with a tag, an unterminated last line gets its
+    /// newline.
+    fn end_line(&mut self, console: &mut Console, lines: bool) -> io::Result<()> {
+        if (lines || !self.tag.is_empty()) && !self.at_line_start {
             self.at_line_start = true;
             console.write_all(b"\n")?;
         }

@@ -51,8 +51,9 @@ impl Launcher {
         };
         let hold =
             config.mode == crate::cli::Mode::Group || config.keep_order || config.retries > 1;
-        let live = config.mode == crate::cli::Mode::Lines && config.retries <= 1;
-        let held = hold.then(|| Held::new(out, err, config.keep_order, live));
+        let live = config.retries <= 1;
+        let lines = config.mode == crate::cli::Mode::Lines;
+        let held = hold.then(|| Held::new(out, err, config.keep_order, lines, live));
         let lines = (!hold).then(|| {
             (
                 procpump_adapters::Tagged::writer(out.clone()),

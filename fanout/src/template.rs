@@ -50,7 +50,7 @@ pub(crate) struct Job<'a> {
 impl Template {
     /// Parses `text`; `{N}` forms name one of `sources` input sources
     /// (others are left as they are). A template with no replacement
-    /// string gets ` {}` appended, as GNU parallel does, unless
+    /// string at all gets ` {}` appended, as GNU parallel does, unless
     /// `append` is false (`--tagstring`).
     pub(crate) fn parse(text: &OsStr, sources: usize, append: bool) -> Template {
         let bytes = text.as_bytes();
@@ -71,8 +71,9 @@ impl Template {
             literal.push(bytes[at]);
             at += 1;
         }
-        let has_argument = parts.iter().any(|p| matches!(p, Part::Argument(..)));
-        if append && !has_argument {
+        // Any replacement string, `{#}` and `{%}` too, stops the append.
+        let has_replacement = parts.iter().any(|p| !matches!(p, Part::Literal(_)));
+        if append && !has_replacement {
             literal.push(b' ');
             parts.push(Part::Literal(literal));
             parts.push(Part::Argument(None, Transform::Whole));
@@ -280,5 +281,7 @@ mod tests {
         assert_eq!(expand("{1}-{2} {#} {%}", &["a", "x"], false), "a-x 7 2");
         // `{3}` of two sources, and unknown braces, stay as they are.
         assert_eq!(expand("{3} {x} {", &["a", "b"], false), "{3} {x} { a b");
+        // `{#}` alone stops the append, as in GNU parallel.
+        assert_eq!(expand("echo {#}", &["a"], true), "echo 7");
     }
 }

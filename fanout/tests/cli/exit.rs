@@ -181,3 +181,48 @@ fn usage_errors_exit_255() {
     assert_eq!(ran.code(), 0);
     assert!(ran.stdout.starts_with("usage: fanout"));
 }
+
+#[test]
+fn halt_forms_and_their_exit_statuses_as_gnu_parallel() {
+    // (--halt, arguments of `exit {}` run one at a time, exit status, jobs
+    // run): GNU parallel 20221122 on the same commands.
+    let cases: [(&str, &[&str], i32, usize); 6] = [
+        ("now,fail=1", &["0", "3", "4"], 3, 2),
+        ("soon,fail=2", &["0", "3", "4", "5", "6"], 2, 3),
+        ("now,success=1", &["3", "0", "4"], 0, 2),
+        ("now,done=2", &["3", "0", "4"], 1, 2),
+        ("2", &["3", "0", "4"], 3, 1),
+        ("now,fail=50%", &["0", "0", "3", "4", "0", "0"], 34, 4),
+    ];
+    for (halt, args, code, jobs) in cases {
+        let mut argv = vec!["-j", "1", "--halt", halt, "exit {}", ":::"];
+        argv.extend(args);
+        let ran = run(&argv);
+        assert_eq!(ran.code(), code, "--halt {halt}: {}", ran.stderr);
+        assert!(
+            ran.totals().contains(&format!(": {jobs} job")),
+            "--halt {halt}: {}",
+            ran.totals()
+        );
+    }
+    // A job killed by a signal: 128 + N.
+    let ran = run(&["--halt", "now,fail=1", ":::", "kill -9 $$"]);
+    assert_eq!(ran.code(), 137);
+}
+
+#[test]
+fn halt_soon_lets_the_running_jobs_end() {
+    let ran = run(&[
+        "-j",
+        "2",
+        "--halt",
+        "soon,fail=1",
+        "--seq-tag",
+        ":::",
+        "sleep 0.5; echo finished",
+        "exit 4",
+        "echo never started",
+    ]);
+    assert_eq!(ran.code(), 4, "{}", ran.stderr);
+    assert_eq!(ran.stdout, "[1] finished\n");
+}

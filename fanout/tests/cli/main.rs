@@ -10,7 +10,12 @@
 
 mod exit;
 mod group;
+mod joblog;
 mod lines;
+mod order;
+mod results;
 mod signals;
 mod stdin;
 mod support;
+mod syntax;
+mod tags;

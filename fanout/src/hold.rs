@@ -55,15 +55,15 @@ struct Holding {
 struct HeldJob {
     streams: [HeldStream; 2],
     finished: bool,
-    /// The first error holding its output (a full disk): the output since
-    /// is lost, and the job is reported failed.
-    error: Option<io::Error>,
 }
 
 struct HeldStream {
     buffer: Buffer,
     tag: Vec<u8>,
     at_line_start: bool,
+    /// The first error holding this stream (a full disk): its output since
+    /// is lost, and the job is reported failed.
+    error: Option<io::Error>,
 }
 
 impl Held {
@@ -108,11 +108,11 @@ impl Held {
             buffer: Buffer::new(limit),
             tag: tag.to_vec(),
             at_line_start: true,
+            error: None,
         };
         let job = HeldJob {
             streams: [stream(), stream()],
             finished: false,
-            error: None,
         };
         holding.jobs.insert(seq, job);
         let sink = |stream| HeldSink {
@@ -131,13 +131,13 @@ impl Held {
         let error = match holding.jobs.get_mut(&seq) {
             Some(job) => {
                 job.finished = true;
-                job.error.take()
+                let [out, err] = &mut job.streams;
+                out.error.take().or_else(|| err.error.take())
             }
             None => {
                 let job = HeldJob {
                     streams: [HeldStream::empty(), HeldStream::empty()],
                     finished: true,
-                    error: None,
                 };
                 holding.jobs.insert(seq, job);
                 None
@@ -174,7 +174,7 @@ impl Holding {
             if let Some(job) = self.jobs.get_mut(&next) {
                 for (stream, console) in job.streams.iter_mut().zip(&mut self.consoles) {
                     let result = stream.replay(console);
-                    record(&mut job.error, result);
+                    record(&mut stream.error, result);
                 }
             }
         }
@@ -199,10 +199,10 @@ impl Holding {
         let Some(job) = self.jobs.get_mut(&seq) else {
             return Flow::Continue;
         };
-        if job.error.is_some() {
+        let held = &mut job.streams[index];
+        if held.error.is_some() {
             return Flow::Close;
         }
-        let held = &mut job.streams[index];
         let result = if live {
             held.write(&mut self.consoles[index], chunk)
         } else {
@@ -211,7 +211,7 @@ impl Holding {
         match result {
             Ok(()) => Flow::Continue,
             Err(err) => {
-                record(&mut job.error, Err(err));
+                record(&mut held.error, Err(err));
                 Flow::Close
             }
         }
@@ -230,6 +230,7 @@ impl HeldStream {
             buffer: Buffer::new(0),
             tag: Vec::new(),
             at_line_start: true,
+            error: None,
         }
     }
 

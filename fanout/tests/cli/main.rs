@@ -8,6 +8,7 @@
 // The measured times and memory are printed (shown with `--nocapture`).
 #![allow(clippy::print_stderr)]
 
+mod conformance;
 mod exit;
 mod group;
 mod joblog;

@@ -4,25 +4,9 @@
 //! terminal.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::support::{command, fanout, run, run_with_stdin, wait};
-
-/// Samples a running fanout's peak resident memory (`VmHWM`, which only
-/// grows) until it exits; returns the last value read, in KiB.
-fn peak_kib(pid: u32) -> std::thread::JoinHandle<u64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) else {
-                break; // a zombie: it has no memory any more
-            };
-            peak = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        peak
-    })
-}
+use crate::support::{command, fanout, peak_kib, run, run_with_stdin, wait};
 
 #[test]
 fn ten_thousand_commands_from_stdin() {

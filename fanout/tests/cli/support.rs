@@ -192,3 +192,69 @@ pub fn processes_with(arg: &str) -> Vec<u32> {
     }
     found
 }
+
+/// Samples a running process's peak resident memory (`VmHWM`, which only
+/// grows) until it exits; returns the last value read, in KiB.
+pub fn peak_kib(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) else {
+                break; // a zombie: it has no memory any more
+            };
+            peak = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    })
+}
+
+/// What a run printed on stdout, counted rather than kept.
+#[derive(Debug, Default)]
+pub struct Counted {
+    pub bytes: u64,
+    pub newlines: u64,
+    /// Lines that are not one of the lines the caller expects.
+    pub unexpected: u64,
+}
+
+/// Runs fanout with `args`, counting its stdout (each line checked by
+/// `expected`, which gets it without its newline) instead of keeping it;
+/// returns the run (its stdout empty), the count and the peak memory in
+/// KiB.
+pub fn run_counting(
+    args: &[&str],
+    mut expected: impl FnMut(&[u8]) -> bool + Send + 'static,
+) -> (Ran, Counted, u64) {
+    use std::io::BufRead;
+    let began = Instant::now();
+    let mut child = command(args).spawn().expect("start fanout");
+    let peak = peak_kib(child.id());
+    let stdout = child.stdout.take().unwrap();
+    let counter = std::thread::spawn(move || {
+        let mut counted = Counted::default();
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, stdout);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            // Lines are read in pieces of at most 1 MiB and a newline.
+            let n = (&mut reader)
+                .take((1 << 20) + 1)
+                .read_until(b'\n', &mut line)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            counted.bytes += n as u64;
+            if line.ends_with(b"\n") {
+                counted.newlines += 1;
+                if !expected(&line[..line.len() - 1]) {
+                    counted.unexpected += 1;
+                }
+            }
+        }
+        counted
+    });
+    let ran = wait(child, began);
+    (ran, counter.join().unwrap(), peak.join().unwrap())
+}

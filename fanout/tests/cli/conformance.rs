@@ -215,3 +215,23 @@ fn processes_running(text: &str) -> bool {
             .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(text))
     })
 }
+
+/// `-k` on 1,000 jobs × 1 MiB, the first one slowest: the 999 others'
+/// output is held meanwhile (most of it in unnamed files), printed in
+/// order, and fanout's memory stays under [`MEMORY_BOUND_KIB`].
+#[test]
+fn keep_order_on_a_thousand_jobs_stays_bounded() {
+    let jobs: Vec<String> = (1..=1000).map(|n| n.to_string()).collect();
+    let template = format!("[ {{}} = 1 ] && sleep 1; yes {:01023} | head -c 1048576", 0);
+    let mut args = vec!["-k", "-j", "16", template.as_str(), ":::"];
+    args.extend(jobs.iter().map(String::as_str));
+    let (ran, counted, peak) = run_counting(&args, |line| line.len() == 1023);
+    assert_eq!(ran.code(), 0, "{}", ran.stderr);
+    assert_eq!(counted.bytes, 1000 << 20);
+    assert_eq!(counted.unexpected, 0);
+    eprintln!(
+        "-k, 1,000 jobs × 1 MiB: {:?}, peak memory {peak} KiB",
+        ran.elapsed
+    );
+    assert!(peak < MEMORY_BOUND_KIB, "peak memory {peak} KiB");
+}

@@ -12,7 +12,7 @@ use procpump::{ChildId, Reactor, Report, Signal, Sink, Stream, StreamEnd};
 use procpump_adapters::{FileSink, Spool, SpoolSink, Tail, Tee};
 
 use crate::cli::Config;
-use crate::console::{human, Console, StatusLine};
+use crate::console::{Console, Progress, StatusLine};
 use crate::halt::{Counts, Halt};
 use crate::inputs::Inputs;
 use crate::joblog::{Entry, JobLog};
@@ -26,9 +26,6 @@ use crate::SIGNAL;
 /// `Reactor::waker()`, the stdin reader and the signal handler wake the
 /// loop instead, and [`Run::wait_time`] waits only for `--delay`.
 pub(crate) const TICK: Duration = Duration::from_millis(50);
-
-/// The least time between two drawings of the progress line.
-const REDRAW: Duration = Duration::from_millis(100);
 
 /// Why fanout stopped starting jobs.
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +83,7 @@ pub(crate) struct Run {
     kill_now: bool,
     summary: SpoolSink<Console>,
     began: Instant,
-    progress: (Instant, u64, f64),
+    progress: Progress,
 }
 
 impl Run {
@@ -126,7 +123,7 @@ impl Run {
             stop_began: now,
             kill_now: false,
             began: now,
-            progress: (now, 0, 0.0),
+            progress: Progress::new(now),
             config,
         })
     }
@@ -417,32 +414,14 @@ impl Run {
     fn refresh(&mut self) {
         let _ = self.out.flush();
         let _ = self.err.flush();
-        let now = Instant::now();
-        let (drawn, bytes_then, rate) = self.progress;
-        let since = now - drawn;
-        if !self.status.enabled || since < REDRAW {
-            return;
-        }
-        let bytes = self.launcher.bytes.load(Ordering::Relaxed);
-        let rate = 0.7 * rate + 0.3 * (bytes - bytes_then) as f64 / since.as_secs_f64();
-        self.progress = (now, bytes, rate);
-        let done = self.tally.done();
-        let (total, eta) = match self.total {
-            Some(total) if done > 0 => {
-                let per_job = self.began.elapsed().as_secs_f64() / done as f64;
-                let left = total.saturating_sub(done) as f64 * per_job;
-                (format!("/{total}"), format!(", ETA {left:.0}s"))
-            }
-            Some(total) => (format!("/{total}"), String::new()),
-            None => (String::new(), String::new()),
+        let counts = Counts {
+            failed: self.tally.failures(),
+            succeeded: self.tally.done() - self.tally.failures(),
+            total: self.total,
         };
-        let text = format!(
-            "fanout: {done}{total} done, {} running, {} failed, {}/s{eta}",
-            self.running.len(),
-            self.tally.failures(),
-            human(rate as u64),
-        );
-        self.status.draw(&text);
+        let bytes = self.launcher.bytes.load(Ordering::Relaxed);
+        let running = self.running.len();
+        self.progress.draw(&self.status, bytes, running, &counts);
     }
 
     /// Prints what is still held and the summary; returns the exit status.

@@ -12,9 +12,10 @@ use crate::lines::{Line, LineHandler, Lines, DEFAULT_MAX_LINE};
 /// A writer shared by many children's [`TaggedSink`]s: the complete lines
 /// of each chunk a child's sink takes are tagged into one buffer and
 /// written with one `write_all` under the writer's lock (never one write
-/// per line), so lines of different children never interleave inside a
-/// line, and a line-buffered writer such as [`io::stdout()`] makes one
-/// system call per chunk, not per line.
+/// per line; with an empty tag they are written as they are, without a
+/// copy), so lines of different children never interleave inside a line,
+/// and a line-buffered writer such as [`io::stdout()`] makes one system
+/// call per chunk, not per line.
 ///
 /// Cheap to clone (the clones share the writer). A line not yet complete
 /// is held by its child's sink, up to [`max_line`](Tagged::max_line)
@@ -76,6 +77,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
         };
         TaggedSink {
             lines: Lines::with_handler(writer).max_line(self.max_line),
+            direct_lines: 0,
         }
     }
 
@@ -139,6 +141,8 @@ impl<W> fmt::Debug for Tagged<W> {
 /// ```
 pub struct TaggedSink<W> {
     lines: Lines<TagWriter<W>>,
+    /// Lines written whole without going through `lines` (untagged).
+    direct_lines: u64,
 }
 
 impl<W> TaggedSink<W> {
@@ -149,14 +153,49 @@ impl<W> TaggedSink<W> {
 
     /// Lines written (a long line written in pieces counts once).
     pub fn lines(&self) -> u64 {
-        self.lines.lines()
+        self.lines.lines() + self.direct_lines
+    }
+}
+
+impl<W: Write> TaggedSink<W> {
+    /// Without a tag, the complete lines of a chunk need no copy: they go
+    /// out as they are, after the line held from earlier chunks (which
+    /// `lines` completes), in one lock; only the unterminated rest goes
+    /// through `lines`.
+    fn chunk_untagged(&mut self, chunk: &[u8]) -> Flow {
+        let Some(last) = memchr::memrchr(b'\n', chunk) else {
+            return self.chunk_tagged(chunk);
+        };
+        let (mut whole, rest) = chunk.split_at(last + 1);
+        if self.lines.held() > 0 {
+            let first = memchr::memchr(b'\n', whole).unwrap_or(last);
+            let flow = self.lines.chunk(&whole[..=first]);
+            if flow != Flow::Continue {
+                return after_batch(self.lines.handler_mut().write_batch(), flow);
+            }
+            whole = &whole[first + 1..];
+        }
+        self.direct_lines += whole.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let written = self.lines.handler_mut().write_with(whole);
+        if written == Flow::Close {
+            return Flow::Close;
+        }
+        self.chunk_tagged(rest)
+    }
+
+    fn chunk_tagged(&mut self, chunk: &[u8]) -> Flow {
+        let flow = self.lines.chunk(chunk);
+        after_batch(self.lines.handler_mut().write_batch(), flow)
     }
 }
 
 impl<W: Write> Sink for TaggedSink<W> {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let flow = self.lines.chunk(chunk);
-        after_batch(self.lines.handler_mut().write_batch(), flow)
+        if self.lines.handler().tag.is_empty() {
+            self.chunk_untagged(chunk)
+        } else {
+            self.chunk_tagged(chunk)
+        }
     }
 
     fn start(&mut self, context: &StreamContext<'_>) {
@@ -211,14 +250,27 @@ impl<W: Write> TagWriter<W> {
     /// Writes the batch under the writer's lock. Returns `Close` once
     /// writing failed.
     fn write_batch(&mut self) -> Flow {
+        self.write_with(&[])
+    }
+
+    /// Writes the batch and `whole` (complete lines) with one `write_all`
+    /// under the lock: `whole` as it is when the batch is empty, else
+    /// appended to it. Returns `Close` once writing failed.
+    fn write_with(&mut self, whole: &[u8]) -> Flow {
         if self.error.is_some() {
             return Flow::Close;
         }
-        if self.batch.is_empty() {
+        let bytes = if self.batch.is_empty() {
+            whole
+        } else {
+            self.batch.extend_from_slice(whole);
+            &self.batch
+        };
+        if bytes.is_empty() {
             return Flow::Continue;
         }
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = writer.write_all(&self.batch);
+        let result = writer.write_all(bytes);
         drop(writer);
         self.batch.clear();
         if self.batch.capacity() > 4 * BATCH {
@@ -291,10 +343,27 @@ mod tests {
     }
 
     #[test]
-    fn a_big_chunk_goes_out_in_batches() {
+    fn untagged_whole_lines_go_out_as_they_are() {
         let out = Tagged::writer(Writes::default());
         let mut sink = out.sink("");
-        let line = [b'x'; 1023];
+        let _ = sink.chunk(b"a\nb");
+        let _ = sink.chunk(b"c\nd\ne");
+        let _ = sink.chunk(b"f\r");
+        let _ = sink.chunk(b"\ng\n");
+        sink.end(&StreamEnd::Eof);
+        assert_eq!(sink.lines(), 5);
+        drop(sink);
+        let writes = out.into_inner().unwrap().0;
+        // One write per chunk that ends a line.
+        let expected: [&[u8]; 3] = [b"a\n", b"bc\nd\n", b"ef\r\ng\n"];
+        assert_eq!(writes, expected);
+    }
+
+    #[test]
+    fn a_big_chunk_goes_out_in_batches() {
+        let out = Tagged::writer(Writes::default());
+        let mut sink = out.sink("t ");
+        let line = [b'x'; 1021];
         let mut chunk = Vec::new();
         for _ in 0..200 {
             chunk.extend_from_slice(&line);
@@ -305,6 +374,10 @@ mod tests {
         drop(sink);
         let writes = out.into_inner().unwrap().0;
         assert_eq!(writes.len(), 4, "200 KiB in 64 KiB batches");
-        assert_eq!(writes.concat(), chunk);
+        let tagged: Vec<u8> = chunk
+            .split_inclusive(|&b| b == b'\n')
+            .flat_map(|line| [&b"t "[..], line].concat())
+            .collect();
+        assert_eq!(writes.concat(), tagged);
     }
 }

@@ -175,7 +175,7 @@ impl<W: Write> TaggedSink<W> {
             }
             whole = &whole[first + 1..];
         }
-        self.direct_lines += whole.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        self.direct_lines += memchr::memchr_iter(b'\n', whole).count() as u64;
         let written = self.lines.handler_mut().write_with(whole);
         if written == Flow::Close {
             return Flow::Close;

@@ -253,24 +253,18 @@ impl<W: Write> TagWriter<W> {
         self.write_with(&[])
     }
 
-    /// Writes the batch and `whole` (complete lines) with one `write_all`
-    /// under the lock: `whole` as it is when the batch is empty, else
-    /// appended to it. Returns `Close` once writing failed.
+    /// Writes the batch, then `whole` (complete lines, not copied), under
+    /// the lock, in one vectored write when the writer takes it whole.
+    /// Returns `Close` once writing failed.
     fn write_with(&mut self, whole: &[u8]) -> Flow {
         if self.error.is_some() {
             return Flow::Close;
         }
-        let bytes = if self.batch.is_empty() {
-            whole
-        } else {
-            self.batch.extend_from_slice(whole);
-            &self.batch
-        };
-        if bytes.is_empty() {
+        if self.batch.is_empty() && whole.is_empty() {
             return Flow::Continue;
         }
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = writer.write_all(bytes);
+        let result = write_both(&mut *writer, &self.batch, whole);
         drop(writer);
         self.batch.clear();
         if self.batch.capacity() > 4 * BATCH {
@@ -285,6 +279,26 @@ impl<W: Write> TagWriter<W> {
             }
         }
     }
+}
+
+/// Writes `first` then `second`, with `write_vectored` while both have
+/// bytes left (retried on `Interrupted`), then `write_all`.
+fn write_both(writer: &mut impl Write, mut first: &[u8], mut second: &[u8]) -> io::Result<()> {
+    while !first.is_empty() && !second.is_empty() {
+        let slices = [io::IoSlice::new(first), io::IoSlice::new(second)];
+        match writer.write_vectored(&slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) if n < first.len() => first = &first[n..],
+            Ok(n) => {
+                second = &second[n - first.len()..];
+                first = &[];
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    writer.write_all(first)?;
+    writer.write_all(second)
 }
 
 impl<W: Write> LineHandler for TagWriter<W> {
@@ -323,6 +337,11 @@ mod tests {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.0.push(buf.to_vec());
             Ok(buf.len())
+        }
+
+        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            self.0.push(bufs.iter().flat_map(|buf| buf.iter().copied()).collect());
+            Ok(bufs.iter().map(|buf| buf.len()).sum())
         }
 
         fn flush(&mut self) -> io::Result<()> {

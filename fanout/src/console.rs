@@ -89,6 +89,14 @@ impl Write for Console {
         inner.out.write(buf)
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut inner = self.lock();
+        if inner.on_screen {
+            inner.status.clear();
+        }
+        inner.out.write_vectored(bufs)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.lock().out.flush()
     }

@@ -1,11 +1,9 @@
-//! `fanout --group`: each command's output printed whole, in one piece,
+//! `fanout --group`: each job's output printed whole, in one piece,
 //! when it ends (spooled meanwhile, past 64 KiB in a temporary file), and
-//! `--log-dir`: every command's full output in `DIR/<i>.out` and
+//! `--log-dir`: every job's full output in `DIR/<i>.out` and
 //! `DIR/<i>.err`, exactly as written.
 
-mod fanout_support;
-
-use fanout_support::run;
+use crate::support::run;
 
 /// Three commands that print in turns, so that their lines would mix
 /// without `--group`.
@@ -30,7 +28,7 @@ fn runs_of_tags(text: &str) -> Vec<(String, usize)> {
 
 #[test]
 fn group_prints_each_commands_output_whole_and_contiguous() {
-    let mut args = vec!["--group", "-j", "3"];
+    let mut args = vec!["--group", "-j", "3", "--seq-tag", ":::"];
     args.extend(TAKING_TURNS);
     let ran = run(&args);
     assert_eq!(ran.code(), 0, "{}", ran.stderr);
@@ -68,9 +66,9 @@ fn group_prints_each_commands_output_whole_and_contiguous() {
 fn group_without_tags_passes_bytes_as_they_are() {
     let ran = run(&[
         "--group",
-        "--no-tag",
         "-j",
         "2",
+        ":::",
         "printf 'x\\ny'",
         "sleep 0.2; printf z",
     ]);
@@ -86,6 +84,7 @@ fn log_dir_keeps_every_commands_output_exactly() {
     for mode in [None, Some("--group")] {
         let mut args = vec!["--log-dir", dir_arg, "-j", "3"];
         args.extend(mode);
+        args.push(":::");
         args.extend(TAKING_TURNS);
         args.push("printf 'no newline'; printf 'err' >&2; exit 3");
         let ran = run(&args);

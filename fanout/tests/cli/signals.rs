@@ -1,16 +1,14 @@
-//! fanout stopping commands: `--timeout` (SIGTERM to the command's whole
+//! fanout stopping jobs: `--timeout` (SIGTERM to the job's whole
 //! process group, SIGKILL after `--grace`) and Ctrl-C (SIGINT to fanout:
-//! the running commands' groups are stopped the same way, at once with
+//! the running jobs' groups are stopped the same way, at once with
 //! SIGKILL on a second Ctrl-C, the summary printed, exit 130). No process
 //! of a stopped command survives, background ones included: each test
 //! finds them in `/proc` by a `sleep` argument of their own.
 
-mod fanout_support;
-
 use std::time::{Duration, Instant};
 
-use fanout_support::{command, processes_with, run, unique_sleep, wait};
-use procpump_tests::eventually;
+use crate::support::eventually;
+use crate::support::{command, processes_with, run, unique_sleep, wait};
 
 /// `sleep S & sleep S & sleep S`, then a last one in the foreground.
 fn sleepers(sleep: &str) -> String {
@@ -29,6 +27,8 @@ fn a_timeout_kills_the_whole_process_group() {
         "0.5",
         "--grace",
         "0.5",
+        "--seq-tag",
+        ":::",
         &sleepers(&polite),
         // Ignores SIGTERM (and so do its sleeps): SIGKILL after the grace.
         &format!("trap '' TERM; {}", sleepers(&stubborn)),
@@ -70,7 +70,7 @@ fn sigint_kills_the_running_groups_prints_the_summary_and_exits_130() {
     let began = Instant::now();
     let long = sleepers(&sleep);
     let exec = format!("echo started; exec sleep {sleep}");
-    let child = command(&["-j", "3", &long, &exec, &long, "true"])
+    let child = command(&["-j", "3", "--seq-tag", ":::", &long, &exec, &long, "true"])
         .spawn()
         .unwrap();
     // Wait until the commands run (4 + 1 + 4 sleepers), then Ctrl-C.
@@ -110,7 +110,7 @@ fn sigint_while_reading_commands_from_stdin_exits_130() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    // Two commands (so tags are decided), and stdin left open.
+    // Two commands, and stdin left open.
     writeln!(stdin, "sleep {sleep}\nsleep {sleep}").unwrap();
     let running = eventually(Duration::from_secs(10), || {
         processes_with(&sleep).len() == 2
@@ -144,7 +144,9 @@ fn a_command_ignoring_sigterm_is_killed_after_the_grace_or_a_second_sigint() {
         let stubborn = format!("trap '' TERM; {}", sleepers(&sleep));
         // The grace is 30 s with a second SIGINT, 0.5 s without.
         let grace = if second_sigint { "30" } else { "0.5" };
-        let child = command(&["--grace", grace, &stubborn]).spawn().unwrap();
+        let child = command(&["--grace", grace, ":::", &stubborn])
+            .spawn()
+            .unwrap();
         let running = eventually(Duration::from_secs(10), || {
             processes_with(&sleep).len() == 4
         });

@@ -1,66 +1,33 @@
-//! Helpers shared by the `fanout_*` tests: the `fanout` example, built
-//! once per test binary, and ways to run it and look at what it left.
-//!
-//! Cargo does not build another package's examples for these tests, so
-//! [`fanout`] runs `cargo build -p procpump-adapters --example fanout`
-//! once, with the profile and target directory of this test binary (a
-//! no-op when `cargo test --workspace` already built it).
-//!
-//! Each test binary uses some of these, so unused ones are allowed.
-
-#![allow(dead_code)]
+//! Helpers shared by the tests: the built `fanout`, ways to run it and
+//! look at what it left.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The longest any one run of fanout may take in these tests: past it the
 /// run is killed and the test fails (rather than hangs).
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// The path of the `fanout` example, built on first use.
+/// The path of the `fanout` binary Cargo built for these tests.
 pub fn fanout() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(build)
+    Path::new(env!("CARGO_BIN_EXE_fanout"))
 }
 
-fn build() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    // target/<profile>/deps/<test binary>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary is in target/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("a target directory");
-    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-        Some("debug") | None => "dev",
-        Some(name) => name,
-    };
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "procpump-adapters",
-            "--example",
-            "fanout",
-        ])
-        .args(["--profile", profile])
-        .env("CARGO_TARGET_DIR", target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(
-        status.success(),
-        "cargo build of the fanout example failed: {status}"
-    );
-    let path = profile_dir.join("examples").join("fanout");
-    assert!(path.is_file(), "no fanout at {}", path.display());
-    path
+/// Whether `condition` holds within `limit` (checked every 5 ms).
+pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// What one run of fanout did.
@@ -73,14 +40,14 @@ pub struct Ran {
 }
 
 impl Ran {
-    /// The exit code (panics if fanout was killed by a signal).
+    /// The exit status (panics if fanout was killed by a signal).
     pub fn code(&self) -> i32 {
         self.status
             .code()
             .unwrap_or_else(|| panic!("fanout died by a signal: {self:?}"))
     }
 
-    /// The summary line of command `index` (`[index] outcome detail ...`).
+    /// The summary line of job `index` (`[index] outcome detail ...`).
     pub fn summary(&self, index: u64) -> &str {
         let prefix = format!("[{index}] ");
         let mut after = self
@@ -94,7 +61,7 @@ impl Ran {
             .unwrap_or_else(|| panic!("no summary line for [{index}] in {}", self.stderr))
     }
 
-    /// What the commands wrote to stderr: what fanout's stderr holds
+    /// What the jobs wrote to stderr: what fanout's stderr holds
     /// before its summary.
     pub fn command_stderr(&self) -> &str {
         self.stderr
@@ -224,4 +191,70 @@ pub fn processes_with(arg: &str) -> Vec<u32> {
         }
     }
     found
+}
+
+/// Samples a running process's peak resident memory (`VmHWM`, which only
+/// grows) until it exits; returns the last value read, in KiB.
+pub fn peak_kib(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) else {
+                break; // a zombie: it has no memory any more
+            };
+            peak = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    })
+}
+
+/// What a run printed on stdout, counted rather than kept.
+#[derive(Debug, Default)]
+pub struct Counted {
+    pub bytes: u64,
+    pub newlines: u64,
+    /// Lines that are not one of the lines the caller expects.
+    pub unexpected: u64,
+}
+
+/// Runs fanout with `args`, counting its stdout (each line checked by
+/// `expected`, which gets it without its newline) instead of keeping it;
+/// returns the run (its stdout empty), the count and the peak memory in
+/// KiB.
+pub fn run_counting(
+    args: &[&str],
+    mut expected: impl FnMut(&[u8]) -> bool + Send + 'static,
+) -> (Ran, Counted, u64) {
+    use std::io::BufRead;
+    let began = Instant::now();
+    let mut child = command(args).spawn().expect("start fanout");
+    let peak = peak_kib(child.id());
+    let stdout = child.stdout.take().unwrap();
+    let counter = std::thread::spawn(move || {
+        let mut counted = Counted::default();
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, stdout);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            // Lines are read in pieces of at most 1 MiB and a newline.
+            let n = (&mut reader)
+                .take((1 << 20) + 1)
+                .read_until(b'\n', &mut line)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            counted.bytes += n as u64;
+            if line.ends_with(b"\n") {
+                counted.newlines += 1;
+                if !expected(&line[..line.len() - 1]) {
+                    counted.unexpected += 1;
+                }
+            }
+        }
+        counted
+    });
+    let ran = wait(child, began);
+    (ran, counter.join().unwrap(), peak.join().unwrap())
 }

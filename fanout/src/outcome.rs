@@ -65,7 +65,21 @@ impl Outcome {
         }
     }
 
-    /// Counts in the exit code (and halts with `--halt-on-failure`).
+    /// The job log's Exitval and Signal, GNU parallel's: the exit code and
+    /// 0; 0 and the signal that killed it; -1 and the signal when fanout
+    /// stopped it (timeout, `--halt now`, Ctrl-C); -1 and 0 when it could
+    /// not start.
+    pub(crate) fn exitval_and_signal(&self, report: Option<&Report>) -> (i32, i32) {
+        let code = report.and_then(Report::code);
+        let signal = report.and_then(Report::signal).unwrap_or(0);
+        match self {
+            Outcome::Ok => (0, 0),
+            Outcome::Failed(_) => (code.unwrap_or(0), signal),
+            Outcome::TimedOut(_) | Outcome::Killed(_) | Outcome::NotRun(_) => (-1, signal),
+        }
+    }
+
+    /// Counts in the exit status (and in `--halt … fail`).
     pub(crate) fn is_failure(&self) -> bool {
         matches!(
             self,
@@ -101,6 +115,16 @@ impl Tally {
 
     pub(crate) fn failures(&self) -> u64 {
         self.failed + self.timed_out + self.not_run
+    }
+}
+
+/// A failed job's own exit status, for `--halt now,fail=1` (as GNU
+/// parallel: its exit code, 128 + N for signal N).
+pub(crate) fn job_status(report: Option<&Report>) -> u8 {
+    match report.map(|r| (r.code(), r.signal())) {
+        Some((Some(code), _)) => code as u8,
+        Some((None, Some(signal))) => 128u8.saturating_add(signal as u8),
+        _ => 255,
     }
 }
 

@@ -1,38 +1,16 @@
-//! fanout reading its commands from stdin, one a line (10,000 is a normal
-//! run), in bounded memory however many commands and however much they
+//! fanout reading its commands (or arguments) from stdin, one a line
+//! (10,000 is a normal run), in bounded memory however many commands and however much they
 //! print; and its progress line, drawn on stderr only when that is a
 //! terminal.
 
-// The measured times and memory are printed (shown with `--nocapture`).
-#![allow(clippy::print_stderr)]
-
-mod fanout_support;
-
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use fanout_support::{command, fanout, run, run_with_stdin, wait};
-
-/// Samples a running fanout's peak resident memory (`VmHWM`, which only
-/// grows) until it exits; returns the last value read, in KiB.
-fn peak_kib(pid: u32) -> std::thread::JoinHandle<u64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) else {
-                break; // a zombie: it has no memory any more
-            };
-            peak = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        peak
-    })
-}
+use crate::support::{command, fanout, peak_kib, run, run_with_stdin, wait};
 
 #[test]
 fn ten_thousand_commands_from_stdin() {
-    // Odd lines `true`, even lines `echo N`; blank lines are skipped and
-    // not numbered.
+    // Odd lines `true`, even lines `echo N`.
     let mut input = String::new();
     for n in 1..=10_000 {
         if n % 2 == 0 {
@@ -40,12 +18,9 @@ fn ten_thousand_commands_from_stdin() {
         } else {
             input += "true\n";
         }
-        if n % 1000 == 0 {
-            input += "\n  \n";
-        }
     }
     let began = Instant::now();
-    let mut child = command(&["-j", "64"])
+    let mut child = command(&["-j", "64", "--seq-tag"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
@@ -68,7 +43,7 @@ fn ten_thousand_commands_from_stdin() {
         &lines[..5.min(lines.len())]
     );
     assert!(
-        ran.totals().starts_with("fanout: 10000 commands in "),
+        ran.totals().starts_with("fanout: 10000 jobs in "),
         "{}",
         ran.totals()
     );
@@ -88,6 +63,7 @@ fn memory_stays_bounded_however_much_the_commands_print() {
         let print = "head -c 50000000 /dev/zero | tr '\\0' x | fold -w 100";
         let mut args = vec!["-j", "4"];
         args.extend(mode);
+        args.push(":::");
         args.extend([print; 4]);
         let began = Instant::now();
         let child = command(&args).stdout(Stdio::null()).spawn().unwrap();
@@ -103,19 +79,20 @@ fn memory_stays_bounded_however_much_the_commands_print() {
 }
 
 #[test]
-fn stdin_with_one_command_is_not_tagged() {
+fn commands_from_stdin_a_line_each_blank_lines_too() {
     let ran = run_with_stdin(&[], b"echo one\n".to_vec());
     assert_eq!(ran.code(), 0);
     assert_eq!(ran.stdout, "one\n");
-    let ran = run_with_stdin(&[], b"echo one\necho two\n".to_vec());
+    // As GNU parallel: a blank line is a job (an empty command) with its
+    // own number.
+    let ran = run_with_stdin(&["-k"], b"echo one\n\necho three".to_vec());
     assert_eq!(ran.code(), 0);
-    let mut lines: Vec<&str> = ran.stdout.lines().collect();
-    lines.sort();
-    assert_eq!(lines, ["[1] one", "[2] two"]);
+    assert_eq!(ran.stdout, "one\nthree\n");
+    assert!(ran.summary(2).starts_with("[2] ok "), "{}", ran.stderr);
     let ran = run_with_stdin(&[], Vec::new());
     assert_eq!(ran.code(), 0);
     assert!(
-        ran.totals().starts_with("fanout: 0 commands"),
+        ran.totals().starts_with("fanout: 0 jobs"),
         "{}",
         ran.totals()
     );
@@ -123,7 +100,7 @@ fn stdin_with_one_command_is_not_tagged() {
 
 #[test]
 fn no_progress_line_when_stderr_is_not_a_terminal() {
-    let ran = run(&["sleep 0.5; echo one", "sleep 0.5; echo two >&2"]);
+    let ran = run(&[":::", "sleep 0.5; echo one", "sleep 0.5; echo two >&2"]);
     assert_eq!(ran.code(), 0);
     for text in [&ran.stdout, &ran.stderr] {
         assert!(!text.contains('\r') && !text.contains('\x1b'), "{text:?}");
@@ -134,7 +111,7 @@ fn no_progress_line_when_stderr_is_not_a_terminal() {
 #[test]
 fn a_progress_line_when_stderr_is_a_terminal() {
     // `script` (util-linux) runs fanout on a pseudo-terminal.
-    let line = format!("'{}' 'sleep 0.5; echo hi'", fanout().display());
+    let line = format!("'{}' ::: 'sleep 0.5; echo hi'", fanout().display());
     let output = match Command::new("script")
         .args(["-qefc", &line, "/dev/null"])
         .stdin(Stdio::null())

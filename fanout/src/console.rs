@@ -1,11 +1,14 @@
 //! The terminal: stdout and stderr, buffered and shared by the sinks, the
-//! progress line, and the sinks fanout adds to each stream.
+//! progress line, and the byte counter for its rate.
 
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use procpump::{Flow, Sink};
+
+use crate::halt::Counts;
 
 /// The progress line on stderr, drawn only when stderr is a terminal, and
 /// cleared before any other output lands on that terminal.
@@ -60,6 +63,18 @@ impl Console {
         }
     }
 
+    /// stdout and stderr, with no progress line.
+    pub(crate) fn pair() -> (Console, Console) {
+        let status = Arc::new(StatusLine {
+            enabled: false,
+            shown: AtomicBool::new(false),
+        });
+        (
+            Console::new(Box::new(io::stdout()), false, &status),
+            Console::new(Box::new(io::stderr()), false, &status),
+        )
+    }
+
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ConsoleInner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -74,42 +89,16 @@ impl Write for Console {
         inner.out.write(buf)
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut inner = self.lock();
+        if inner.on_screen {
+            inner.status.clear();
+        }
+        inner.out.write_vectored(bufs)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.lock().out.flush()
-    }
-}
-
-/// `--group`: what a command's `Spool` writes out at its end, each line
-/// prefixed with the tag (if any). With a tag, an unterminated last line
-/// gets a newline (the spool flushes once, after the whole output); without
-/// one, the bytes go out as they are.
-pub(crate) struct GroupWriter {
-    console: Console,
-    tag: Vec<u8>,
-    at_line_start: bool,
-}
-
-impl Write for GroupWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.tag.is_empty() {
-            return self.console.write(buf);
-        }
-        for piece in buf.split_inclusive(|&byte| byte == b'\n') {
-            if self.at_line_start {
-                self.console.write_all(&self.tag)?;
-            }
-            self.console.write_all(piece)?;
-            self.at_line_start = piece.ends_with(b"\n");
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.at_line_start {
-            self.console.write_all(b"\n")?;
-            self.at_line_start = true;
-        }
-        Ok(())
     }
 }
 
@@ -123,12 +112,60 @@ impl Sink for Counter {
     }
 }
 
-/// A `--group` writer for one command's stream.
-pub(crate) fn group_writer(console: &Console, tag: &str) -> GroupWriter {
-    GroupWriter {
-        console: console.clone(),
-        tag: tag.as_bytes().to_vec(),
-        at_line_start: true,
+/// The least time between two drawings of the progress line.
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// The progress line's state: when it was drawn, the bytes then, the rate.
+pub(crate) struct Progress {
+    began: Instant,
+    drawn: Instant,
+    bytes: u64,
+    rate: f64,
+}
+
+impl Progress {
+    pub(crate) fn new(now: Instant) -> Progress {
+        Progress {
+            began: now,
+            drawn: now,
+            bytes: 0,
+            rate: 0.0,
+        }
+    }
+
+    /// Redraws the line when it is due: jobs done (of how many), running,
+    /// failed, bytes/s, and the time left at the pace so far.
+    pub(crate) fn draw(
+        &mut self,
+        status: &StatusLine,
+        bytes: u64,
+        running: usize,
+        counts: &Counts,
+    ) {
+        let now = Instant::now();
+        let since = now - self.drawn;
+        if !status.enabled || since < REDRAW {
+            return;
+        }
+        let rate = (bytes - self.bytes) as f64 / since.as_secs_f64();
+        self.rate = 0.7 * self.rate + 0.3 * rate;
+        (self.drawn, self.bytes) = (now, bytes);
+        let done = counts.failed + counts.succeeded;
+        let (total, eta) = match counts.total {
+            Some(total) if done > 0 => {
+                let per_job = self.began.elapsed().as_secs_f64() / done as f64;
+                let left = total.saturating_sub(done) as f64 * per_job;
+                (format!("/{total}"), format!(", ETA {left:.0}s"))
+            }
+            Some(total) => (format!("/{total}"), String::new()),
+            None => (String::new(), String::new()),
+        };
+        let text = format!(
+            "fanout: {done}{total} done, {running} running, {} failed, {}/s{eta}",
+            counts.failed,
+            human(self.rate as u64),
+        );
+        status.draw(&text);
     }
 }
 

@@ -1,10 +1,9 @@
-//! fanout's line mode: output line by line as it arrives, never mixed
-//! inside a line, each line tagged `[i] ` when there is more than one
-//! command; stdout lines on stdout, stderr lines on stderr.
+//! fanout's line mode (`--line-buffer`, the default): output line by line
+//! as it arrives, never mixed inside a line, untagged unless asked
+//! (`--seq-tag`: `[N] `; `--tag`, `--tagstring`: see `tags`); stdout lines
+//! on stdout, stderr lines on stderr.
 
-mod fanout_support;
-
-use fanout_support::run;
+use crate::support::run;
 
 /// The lines of `text` tagged `[index] `, without their tag.
 fn lines_of(text: &str, index: u64) -> Vec<&str> {
@@ -22,6 +21,8 @@ fn concurrent_commands_lines_stay_whole_tagged_and_in_order() {
     let ran = run(&[
         "-j",
         "5",
+        "--seq-tag",
+        ":::",
         long,
         "seq 1 100000",
         long,
@@ -70,22 +71,29 @@ fn concurrent_commands_lines_stay_whole_tagged_and_in_order() {
 }
 
 #[test]
-fn one_command_is_not_tagged_unless_asked() {
-    let ran = run(&["printf 'a\\nb\\n'; echo e >&2"]);
+fn lines_are_not_tagged_unless_asked() {
+    let ran = run(&[":::", "printf 'a\\nb\\n'; echo e >&2"]);
     assert_eq!(ran.code(), 0);
     assert_eq!(ran.stdout, "a\nb\n");
     assert!(ran.stderr.starts_with("e\n"), "{}", ran.stderr);
 
-    let ran = run(&["--tag", "printf 'a\\nb\\n'"]);
+    let ran = run(&["--seq-tag", ":::", "printf 'a\\nb\\n'"]);
     assert_eq!(ran.stdout, "[1] a\n[1] b\n");
 
-    let ran = run(&["--no-tag", "-j", "1", "echo a", "echo b"]);
+    let ran = run(&["-j", "1", ":::", "echo a", "echo b"]);
     assert_eq!(ran.stdout, "a\nb\n");
 }
 
 #[test]
 fn an_unterminated_last_line_is_ended() {
-    let ran = run(&["-j", "1", "printf abc", "printf 'd\\ne'"]);
+    let ran = run(&[
+        "-j",
+        "1",
+        "--seq-tag",
+        ":::",
+        "printf abc",
+        "printf 'd\\ne'",
+    ]);
     assert_eq!(ran.code(), 0);
     assert_eq!(ran.stdout, "[1] abc\n[2] d\n[2] e\n");
 }
@@ -96,7 +104,7 @@ fn lines_are_printed_as_they_arrive() {
     use std::io::{BufRead, BufReader};
     use std::time::{Duration, Instant};
     let began = Instant::now();
-    let mut child = fanout_support::command(&["echo first; sleep 2; echo second"])
+    let mut child = crate::support::command(&[":::", "echo first; sleep 2; echo second"])
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -108,6 +116,6 @@ fn lines_are_printed_as_they_arrive() {
         "{:?}",
         began.elapsed()
     );
-    let ran = fanout_support::wait(child, began);
+    let ran = crate::support::wait(child, began);
     assert_eq!(ran.code(), 0);
 }

@@ -1,24 +1,19 @@
-//! fanout's exit code (0 when every command succeeded, else the number of
-//! failed ones, 101 past 100), its summary (each command's index, outcome,
-//! duration, bytes, and the stderr tail of failures), and
-//! `--halt-on-failure`.
-
-mod fanout_support;
+//! fanout's exit status (0 when every job succeeded, else the number of
+//! failed ones, 101 past 100, as GNU parallel), its summary (each job's
+//! number, outcome, duration, bytes, and the stderr tail of failures), and
+//! `--halt`.
 
 use std::time::Duration;
 
-use fanout_support::{processes_with, run, unique_sleep};
-use procpump_tests::eventually;
+use crate::support::eventually;
+use crate::support::{processes_with, run, unique_sleep};
 
 #[test]
 fn all_succeeding_exit_zero() {
-    let ran = run(&["true", "echo hi", "exit 0"]);
+    let ran = run(&[":::", "true", "echo hi", "exit 0"]);
     assert_eq!(ran.code(), 0, "{ran:?}");
     assert!(ran.summary(1).starts_with("[1] ok"), "{}", ran.stderr);
-    assert_eq!(
-        ran.totals().split_once(" in ").unwrap().0,
-        "fanout: 3 commands"
-    );
+    assert_eq!(ran.totals().split_once(" in ").unwrap().0, "fanout: 3 jobs");
     assert!(ran.totals().ends_with(": 3 ok"), "{}", ran.totals());
 }
 
@@ -27,6 +22,7 @@ fn the_exit_code_counts_the_failures() {
     let ran = run(&[
         "-j",
         "4",
+        ":::",
         "true",
         "false",
         "exit 7",
@@ -58,8 +54,12 @@ fn the_exit_code_counts_the_failures() {
 
 #[test]
 fn more_than_a_hundred_failures_exit_101() {
-    let falses =
-        |n: usize| -> Vec<&str> { ["-j", "16"].into_iter().chain(vec!["false"; n]).collect() };
+    let falses = |n: usize| -> Vec<&str> {
+        ["-j", "16", ":::"]
+            .into_iter()
+            .chain(vec!["false"; n])
+            .collect()
+    };
     let ran = run(&falses(102));
     assert_eq!(ran.code(), 101, "{}", ran.totals());
     assert!(
@@ -77,6 +77,7 @@ fn the_summary_gives_bytes_durations_and_the_tail_of_a_failure() {
     let ran = run(&[
         "--tail",
         "23",
+        ":::",
         "seq 1 3; seq 1 5000 >&2; sleep 0.3; exit 2",
         "printf 12345",
     ]);
@@ -120,19 +121,22 @@ fn the_summary_gives_bytes_durations_and_the_tail_of_a_failure() {
 }
 
 #[test]
-fn halt_on_failure_starts_nothing_new_and_stops_what_runs() {
+fn halt_now_on_a_failure_starts_nothing_new_and_stops_what_runs() {
     let sleep = unique_sleep();
     let long = format!("sleep {sleep} & sleep {sleep}; echo not killed");
     let ran = run(&[
         "-j",
         "2",
-        "--halt-on-failure",
+        "--halt",
+        "now,fail=1",
+        ":::",
         &long,
         "sleep 0.3; exit 5",
         "echo never started",
         "echo never started",
     ]);
-    assert_eq!(ran.code(), 1, "{}", ran.stderr);
+    // GNU parallel: with `fail=1`, the failing job's own exit status.
+    assert_eq!(ran.code(), 5, "{}", ran.stderr);
     assert!(ran.elapsed.as_secs_f64() < 10.0, "{:?}", ran.elapsed);
     assert!(!ran.stdout.contains("never started"), "{}", ran.stdout);
     assert!(!ran.stdout.contains("not killed"), "{}", ran.stdout);
@@ -149,7 +153,7 @@ fn halt_on_failure_starts_nothing_new_and_stops_what_runs() {
     assert!(!ran.stderr.contains("[3] "), "{}", ran.stderr);
     assert!(
         ran.totals()
-            .ends_with("0 ok, 1 failed, 1 killed; halted after a failure (2 not started)"),
+            .ends_with("0 ok, 1 failed, 1 killed; halted (2 not started)"),
         "{}",
         ran.totals()
     );
@@ -176,4 +180,49 @@ fn usage_errors_exit_255() {
     let ran = run(&["--help"]);
     assert_eq!(ran.code(), 0);
     assert!(ran.stdout.starts_with("usage: fanout"));
+}
+
+#[test]
+fn halt_forms_and_their_exit_statuses_as_gnu_parallel() {
+    // (--halt, arguments of `exit {}` run one at a time, exit status, jobs
+    // run): GNU parallel 20221122 on the same commands.
+    let cases: [(&str, &[&str], i32, usize); 6] = [
+        ("now,fail=1", &["0", "3", "4"], 3, 2),
+        ("soon,fail=2", &["0", "3", "4", "5", "6"], 2, 3),
+        ("now,success=1", &["3", "0", "4"], 0, 2),
+        ("now,done=2", &["3", "0", "4"], 1, 2),
+        ("2", &["3", "0", "4"], 3, 1),
+        ("now,fail=50%", &["0", "0", "3", "4", "0", "0"], 34, 4),
+    ];
+    for (halt, args, code, jobs) in cases {
+        let mut argv = vec!["-j", "1", "--halt", halt, "exit {}", ":::"];
+        argv.extend(args);
+        let ran = run(&argv);
+        assert_eq!(ran.code(), code, "--halt {halt}: {}", ran.stderr);
+        assert!(
+            ran.totals().contains(&format!(": {jobs} job")),
+            "--halt {halt}: {}",
+            ran.totals()
+        );
+    }
+    // A job killed by a signal: 128 + N.
+    let ran = run(&["--halt", "now,fail=1", ":::", "kill -9 $$"]);
+    assert_eq!(ran.code(), 137);
+}
+
+#[test]
+fn halt_soon_lets_the_running_jobs_end() {
+    let ran = run(&[
+        "-j",
+        "2",
+        "--halt",
+        "soon,fail=1",
+        "--seq-tag",
+        ":::",
+        "sleep 0.5; echo finished",
+        "exit 4",
+        "echo never started",
+    ]);
+    assert_eq!(ran.code(), 4, "{}", ran.stderr);
+    assert_eq!(ran.stdout, "[1] finished\n");
 }

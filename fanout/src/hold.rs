@@ -1,0 +1,397 @@
+//! Held output: what `--group`, `-k` and `--retries` keep aside before it
+//! is printed, in memory and then in unnamed temporary files.
+//!
+//! - `--group`: each job's output is printed whole when the job ends.
+//! - `-k`: jobs' output is printed in their order: the oldest unfinished
+//!   job's live (in line mode), the later ones held until their turn.
+//! - `--retries`: a run's output is held until it ends, and dropped if the
+//!   job runs again (only its last run's output is printed).
+//!
+//! Memory stays bounded: a job's stream holds at most [`MEMORY`] bytes in
+//! memory (none at all past the [`IN_MEMORY`] jobs after the oldest
+//! unfinished one), the rest in an unnamed temporary file (`O_TMPFILE`;
+//! nothing is left on disk, even when fanout is killed).
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use procpump::{Flow, Sink, Stream};
+
+use crate::console::Console;
+
+/// Bytes of one job's stream held in memory before they go to a file.
+pub(crate) const MEMORY: usize = 32 * 1024;
+
+/// With `-k`, how many jobs after the oldest unfinished one may hold
+/// output in memory; the later ones hold it in files from the first byte.
+pub(crate) const IN_MEMORY: u64 = 64;
+
+/// The shared state of all held output (the sinks run on the reactor's
+/// thread; the lock is there because sinks must be `Send`).
+#[derive(Clone)]
+pub(crate) struct Held {
+    inner: Arc<Mutex<Holding>>,
+}
+
+struct Holding {
+    consoles: [Console; 2],
+    /// Line mode: an unterminated last line gets its newline, as in live
+    /// line mode (with `--group`, only when tagged).
+    end_lines: bool,
+    keep_order: bool,
+    /// Whether the oldest job's output goes out live (`-k` in line mode,
+    /// without retries).
+    live: bool,
+    /// The oldest job not yet printed (`-k`).
+    next: u64,
+    jobs: BTreeMap<u64, HeldJob>,
+    temp_dir: PathBuf,
+}
+
+/// One job's held streams.
+struct HeldJob {
+    streams: [HeldStream; 2],
+    finished: bool,
+}
+
+struct HeldStream {
+    buffer: Buffer,
+    tag: Vec<u8>,
+    at_line_start: bool,
+    /// The first error holding this stream (a full disk): its output since
+    /// is lost, and the job is reported failed.
+    error: Option<io::Error>,
+}
+
+impl Held {
+    /// `lines`: line mode (`--line-buffer`); `live`: print the oldest
+    /// job's output as it comes (`-k` in line mode without retries).
+    pub(crate) fn new(
+        out: &Console,
+        err: &Console,
+        keep_order: bool,
+        lines: bool,
+        live: bool,
+    ) -> Held {
+        let holding = Holding {
+            consoles: [out.clone(), err.clone()],
+            end_lines: lines,
+            keep_order,
+            live: keep_order && lines && live,
+            next: 1,
+            jobs: BTreeMap::new(),
+            temp_dir: std::env::temp_dir(),
+        };
+        Held {
+            inner: Arc::new(Mutex::new(holding)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Holding> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Job `seq` starts (or starts again, with `--retries`: what its last
+    /// run held is dropped): its output will be held, each line prefixed
+    /// by `tag`. Returns its sinks for stdout and stderr.
+    pub(crate) fn start(&self, seq: u64, tag: &[u8]) -> (HeldSink, HeldSink) {
+        let mut holding = self.lock();
+        let limit = if !holding.keep_order || seq.saturating_sub(holding.next) < IN_MEMORY {
+            MEMORY
+        } else {
+            0
+        };
+        let stream = || HeldStream {
+            buffer: Buffer::new(limit),
+            tag: tag.to_vec(),
+            at_line_start: true,
+            error: None,
+        };
+        let job = HeldJob {
+            streams: [stream(), stream()],
+            finished: false,
+        };
+        holding.jobs.insert(seq, job);
+        let sink = |stream| HeldSink {
+            held: self.clone(),
+            seq,
+            stream,
+        };
+        (sink(Stream::Stdout), sink(Stream::Stderr))
+    }
+
+    /// Job `seq` ended for good (or was skipped: nothing held), and its
+    /// output goes out when its turn comes. Returns the error that lost
+    /// some of its output, if one did.
+    pub(crate) fn finish(&self, seq: u64) -> Option<io::Error> {
+        let mut holding = self.lock();
+        let error = match holding.jobs.get_mut(&seq) {
+            Some(job) => {
+                job.finished = true;
+                let [out, err] = &mut job.streams;
+                out.error.take().or_else(|| err.error.take())
+            }
+            None => {
+                let job = HeldJob {
+                    streams: [HeldStream::empty(), HeldStream::empty()],
+                    finished: true,
+                };
+                holding.jobs.insert(seq, job);
+                None
+            }
+        };
+        holding.print_ready(seq);
+        error
+    }
+
+    /// Prints everything still held, in order (the run is over).
+    pub(crate) fn print_all(&self) {
+        let mut holding = self.lock();
+        let seqs: Vec<u64> = holding.jobs.keys().copied().collect();
+        for seq in seqs {
+            holding.print(seq);
+        }
+    }
+}
+
+impl Holding {
+    /// After job `done` finished: prints it (`--group`), or every finished
+    /// job from the oldest on (`-k`), then what the new oldest one holds.
+    fn print_ready(&mut self, done: u64) {
+        if !self.keep_order {
+            self.print(done);
+            return;
+        }
+        while self.jobs.get(&self.next).is_some_and(|job| job.finished) {
+            self.print(self.next);
+            self.next += 1;
+        }
+        if self.live {
+            let next = self.next;
+            if let Some(job) = self.jobs.get_mut(&next) {
+                for (stream, console) in job.streams.iter_mut().zip(&mut self.consoles) {
+                    let result = stream.replay(console);
+                    record(&mut stream.error, result);
+                }
+            }
+        }
+    }
+
+    /// Writes job `seq`'s held output out, and forgets it.
+    fn print(&mut self, seq: u64) {
+        let Some(mut job) = self.jobs.remove(&seq) else {
+            return;
+        };
+        for (stream, console) in job.streams.iter_mut().zip(&mut self.consoles) {
+            let _ = stream.replay(console);
+            let _ = stream.end_line(console, self.end_lines);
+        }
+    }
+
+    /// Takes a chunk of job `seq`'s `stream`.
+    fn chunk(&mut self, seq: u64, stream: Stream, chunk: &[u8]) -> Flow {
+        let index = usize::from(stream == Stream::Stderr);
+        let live = self.live && seq == self.next;
+        let temp_dir = self.temp_dir.clone();
+        let Some(job) = self.jobs.get_mut(&seq) else {
+            return Flow::Continue;
+        };
+        let held = &mut job.streams[index];
+        if held.error.is_some() {
+            return Flow::Close;
+        }
+        let result = if live {
+            held.write(&mut self.consoles[index], chunk)
+        } else {
+            held.buffer.keep(chunk, &temp_dir)
+        };
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(err) => {
+                record(&mut held.error, Err(err));
+                Flow::Close
+            }
+        }
+    }
+}
+
+fn record(slot: &mut Option<io::Error>, result: io::Result<()>) {
+    if let Err(err) = result {
+        slot.get_or_insert(err);
+    }
+}
+
+impl HeldStream {
+    fn empty() -> HeldStream {
+        HeldStream {
+            buffer: Buffer::new(0),
+            tag: Vec::new(),
+            at_line_start: true,
+            error: None,
+        }
+    }
+
+    /// Writes `bytes` out, each line prefixed by the tag.
+    fn write(&mut self, console: &mut Console, bytes: &[u8]) -> io::Result<()> {
+        if self.tag.is_empty() {
+            if let Some(&last) = bytes.last() {
+                self.at_line_start = last == b'\n';
+            }
+            return console.write_all(bytes);
+        }
+        for piece in bytes.split_inclusive(|&byte| byte == b'\n') {
+            if self.at_line_start {
+                console.write_all(&self.tag)?;
+            }
+            console.write_all(piece)?;
+            self.at_line_start = piece.ends_with(b"\n");
+        }
+        Ok(())
+    }
+
+    /// Writes out what the buffer holds, and empties it.
+    fn replay(&mut self, console: &mut Console) -> io::Result<()> {
+        let mut buffer = std::mem::replace(&mut self.buffer, Buffer::new(0));
+        let result = buffer.drain(|bytes| self.write(console, bytes));
+        self.buffer = buffer;
+        result
+    }
+
+    /// In line mode or with a tag, an unterminated last line gets its
+    /// newline.
+    fn end_line(&mut self, console: &mut Console, lines: bool) -> io::Result<()> {
+        if (lines || !self.tag.is_empty()) && !self.at_line_start {
+            self.at_line_start = true;
+            console.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// One job's stdout or stderr, held.
+pub(crate) struct HeldSink {
+    held: Held,
+    seq: u64,
+    stream: Stream,
+}
+
+impl Sink for HeldSink {
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self.held.lock().chunk(self.seq, self.stream, chunk)
+    }
+}
+
+/// Bytes kept aside: in memory up to a limit, then in an unnamed
+/// temporary file.
+pub(crate) struct Buffer {
+    memory: Vec<u8>,
+    limit: usize,
+    file: Option<File>,
+}
+
+impl Buffer {
+    pub(crate) fn new(limit: usize) -> Buffer {
+        Buffer {
+            memory: Vec::new(),
+            limit,
+            file: None,
+        }
+    }
+
+    /// Keeps `chunk`: in memory while it fits, else in the file (made in
+    /// `dir` when first needed).
+    pub(crate) fn keep(&mut self, chunk: &[u8], dir: &Path) -> io::Result<()> {
+        if self.file.is_none() && self.memory.len() + chunk.len() <= self.limit {
+            self.memory.extend_from_slice(chunk);
+            return Ok(());
+        }
+        if self.file.is_none() {
+            let mut file = temp_file(dir)?;
+            file.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(file);
+        }
+        match self.file.as_mut() {
+            Some(file) => file.write_all(chunk),
+            None => unreachable!("the file was just made"),
+        }
+    }
+
+    /// Hands everything kept to `out`, in pieces, and empties the buffer.
+    pub(crate) fn drain(&mut self, mut out: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let memory = std::mem::take(&mut self.memory);
+        out(&memory)?;
+        if let Some(mut file) = self.file.take() {
+            file.seek(SeekFrom::Start(0))?;
+            let mut piece = vec![0; 64 * 1024];
+            loop {
+                match io::Read::read(&mut file, &mut piece) {
+                    Ok(0) => break,
+                    Ok(n) => out(&piece[..n])?,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A new temporary file in `dir` that has no name: `O_TMPFILE` on Linux,
+/// else created and unlinked at once.
+fn temp_file(dir: &Path) -> io::Result<File> {
+    let named = |err: io::Error| {
+        io::Error::new(
+            err.kind(),
+            format!("cannot hold output in {}: {err}", dir.display()),
+        )
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{openat, Mode, OFlags, CWD};
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        if let Ok(fd) = openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) {
+            return Ok(File::from(fd));
+        }
+    }
+    let path = dir.join(format!(
+        ".fanout-{}-{:?}",
+        std::process::id(),
+        std::time::Instant::now()
+    ));
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(named)?;
+    std::fs::remove_file(&path).map_err(named)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buffer_moves_to_a_file_past_its_limit_and_gives_all_back() {
+        let mut buffer = Buffer::new(4);
+        let dir = std::env::temp_dir();
+        buffer.keep(b"abc", &dir).unwrap();
+        assert!(buffer.file.is_none());
+        buffer.keep(b"defg", &dir).unwrap();
+        assert!(buffer.file.is_some());
+        let mut all = Vec::new();
+        buffer
+            .drain(|bytes| {
+                all.extend_from_slice(bytes);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(all, b"abcdefg");
+        assert!(buffer.file.is_none() && buffer.memory.is_empty());
+    }
+}

@@ -1,0 +1,155 @@
+//! `fanout`: runs commands in parallel with GNU parallel's everyday syntax
+//! (`fanout [OPTIONS] TEMPLATE ::: ARGS`), through one procpump reactor
+//! thread, and streams their output line by line, in bounded memory.
+//!
+//! ```text
+//! cargo install --path fanout
+//! fanout -j 8 gzip -k ::: *.log
+//! fanout ::: 'seq 1 3' 'uname -s'
+//! ```
+//!
+//! The manual is `docs/FANOUT.md` (with a table against GNU parallel);
+//! `fanout --help` lists the options.
+//!
+//! How it is built, from procpump and its adapters:
+//! - `cli` parses the command line (`lexopt`: values stay `OsString`s);
+//!   `inputs` gives the combinations of the input sources; `template`
+//!   expands the replacement strings and quotes the arguments; `launch`
+//!   makes each job: `sh -c COMMAND` in a process group of its own, each
+//!   stream through a `Tee` of the display sink, a byte counter, the files
+//!   of `--results`/`--log-dir`, and on stderr a `Tail` for the summary;
+//! - the display sink is a `Tagged` sink in line mode (lines whole, one
+//!   write per chunk), or a held sink (`hold`: memory, then unnamed
+//!   temporary files) for `--group`, `-k` and `--retries`;
+//! - `run` drives the reactor by hand (`Reactor::turn` with a short tick):
+//!   jobs are fed as slots free up (at most `--jobs` are held at once, so
+//!   a million arguments from stdin cost no more than a few), ended jobs
+//!   are retried, logged (`joblog`), counted (`halt`) and summarised
+//!   (`outcome`), and the progress line is redrawn (`console`);
+//! - Ctrl-C (and `SIGTERM`, `SIGHUP`) sets a flag through `signal-hook`.
+//!   The jobs run in process groups of their own, so the terminal's Ctrl-C
+//!   does not reach them: fanout stops their groups itself, as a timeout
+//!   does (`SIGTERM`, then `SIGKILL` after `--grace`, or at once on a
+//!   second Ctrl-C), so that clients such as `srun` can pass it on.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cli;
+mod console;
+mod halt;
+mod hold;
+mod inputs;
+mod joblog;
+mod launch;
+mod outcome;
+mod run;
+mod template;
+
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
+
+use cli::{parse, Config, Parsed, USAGE};
+use inputs::Inputs;
+use launch::{Launcher, Slot};
+use run::{Run, TICK};
+
+/// The number of the last of `SIGINT`, `SIGTERM`, `SIGHUP` received; 0
+/// while none was.
+static SIGNAL: AtomicUsize = AtomicUsize::new(0);
+
+/// Has those signals set [`SIGNAL`] instead of ending fanout, which would
+/// leave the jobs running in their own process groups.
+fn catch_signals() -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        signal_hook::flag::register_usize(signal, &SIGNAL, signal as usize)?;
+    }
+    Ok(())
+}
+
+/// Lets fanout open as many files as the hard limit allows: with `-k`,
+/// each held job's output past its memory share is an open temporary file.
+fn raise_open_files() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+fn fanout(config: Config) -> io::Result<u8> {
+    catch_signals()?;
+    raise_open_files();
+    for dir in [&config.log_dir, &config.results].into_iter().flatten() {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("cannot create {}: {err}", dir.display()),
+            )
+        })?;
+    }
+    let mut config = config;
+    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null)?;
+    if config.dry_run {
+        return dry_run(&config, &mut inputs);
+    }
+    let mut run = Run::new(config, inputs.sources())?;
+    run.drive(&mut inputs)?;
+    Ok(run.finish(&mut inputs))
+}
+
+/// `--dry-run`: prints each job's command line, a line each.
+fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
+    let (out, err) = console::Console::pair();
+    let launcher = Launcher::new(config, inputs.sources(), &out, &err);
+    let mut stdout = io::stdout().lock();
+    let mut seq = 0;
+    loop {
+        let Some(args) = inputs.next() else {
+            if inputs.is_exhausted() {
+                break;
+            }
+            inputs.wait(TICK);
+            continue;
+        };
+        seq += 1;
+        let slot = ((seq - 1) % config.jobs as u64) as usize + 1;
+        let command = launcher.command(Slot {
+            seq,
+            slot,
+            args: &args,
+        });
+        stdout.write_all(command.as_bytes())?;
+        stdout.write_all(b"\n")?;
+    }
+    stdout.flush()?;
+    Ok(0)
+}
+
+fn main() -> ExitCode {
+    let config = match parse(std::env::args_os().skip(1)) {
+        Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("fanout {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("fanout: {message}\n\n{USAGE}");
+            return ExitCode::from(255);
+        }
+    };
+    match fanout(*config) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("fanout: {err}");
+            ExitCode::from(255)
+        }
+    }
+}

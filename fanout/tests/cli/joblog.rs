@@ -1,0 +1,170 @@
+//! `--joblog` (GNU parallel's columns), `--resume`, `--resume-failed` and
+//! `--retries`, checked against what GNU parallel (20221122) writes for the
+//! same commands.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::run;
+
+fn log_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("fanout-joblog-{name}-{}", std::process::id()))
+}
+
+/// The rows of a job log, each split at its TABs, sorted by Seq.
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand")
+    );
+    let mut rows: Vec<Vec<String>> = lines
+        .map(|line| line.splitn(9, '\t').map(String::from).collect())
+        .collect();
+    rows.sort_by_key(|row| row[0].parse::<u64>().unwrap());
+    rows
+}
+
+/// Seq, Exitval, Signal, Command of each row.
+fn outcomes(path: &Path) -> Vec<(u64, i32, i32, String)> {
+    rows(path)
+        .into_iter()
+        .map(|row| {
+            (
+                row[0].parse().unwrap(),
+                row[6].parse().unwrap(),
+                row[7].parse().unwrap(),
+                row[8].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_job_log_has_gnu_parallels_columns() {
+    let log = log_path("columns");
+    let ran = run(&[
+        "--joblog",
+        log.to_str().unwrap(),
+        "-j",
+        "4",
+        "--timeout",
+        "1",
+        "--grace",
+        "0.2",
+        ":::",
+        "echo 0; exit 0",
+        "echo 1; exit 1",
+        "kill -9 $$",
+        "sleep 3",
+    ]);
+    assert_eq!(ran.code(), 3, "{}", ran.stderr);
+    let rows = rows(&log);
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        assert_eq!(row[1], ":");
+        let (secs, millis) = row[2].split_once('.').unwrap();
+        assert!(secs.parse::<u64>().unwrap() > 1_600_000_000 && millis.len() == 3);
+        assert_eq!(row[3].len(), 10, "{:?}: %10.3f", row[3]);
+        assert_eq!(row[4], "0");
+    }
+    assert_eq!(rows[0][5], "2", "Receive: the bytes of stdout");
+    assert!(rows[3][3].trim().parse::<f64>().unwrap() >= 1.0);
+    // A job killed by a signal: Exitval 0 and the signal; timed out: -1.
+    assert_eq!(
+        outcomes(&log),
+        [
+            (1, 0, 0, "echo 0; exit 0".into()),
+            (2, 1, 0, "echo 1; exit 1".into()),
+            (3, 0, 9, "kill -9 $$".into()),
+            (4, -1, 15, "sleep 3".into()),
+        ]
+    );
+    std::fs::remove_file(log).unwrap();
+}
+
+#[test]
+fn the_command_column_is_the_command_after_substitution() {
+    let log = log_path("command");
+    let ran = run(&["--joblog", log.to_str().unwrap(), "echo", ":::", "a b"]);
+    assert_eq!(ran.code(), 0);
+    assert_eq!(outcomes(&log), [(1, 0, 0, "echo 'a b'".into())]);
+    std::fs::remove_file(log).unwrap();
+}
+
+#[test]
+fn resume_skips_the_logged_jobs_and_resume_failed_reruns_the_failed() {
+    let log = log_path("resume");
+    let log_arg = log.to_str().unwrap();
+    let ran = run(&["--joblog", log_arg, "exit {}", ":::", "0", "1"]);
+    assert_eq!(ran.code(), 1);
+    // Jobs 1 and 2 are in the log: only 3 and 4 run.
+    let ran = run(&[
+        "--resume", "--joblog", log_arg, "exit {}", ":::", "0", "1", "0", "2",
+    ]);
+    assert_eq!(ran.code(), 1, "{}", ran.stderr);
+    assert!(ran.totals().contains(" 2 jobs in "), "{}", ran.totals());
+    let expected = [
+        (1, 0, 0, "exit 0".to_string()),
+        (2, 1, 0, "exit 1".into()),
+        (3, 0, 0, "exit 0".into()),
+        (4, 2, 0, "exit 2".into()),
+    ];
+    assert_eq!(outcomes(&log), expected);
+    // The failed ones (2 and 4) run again, under their own numbers.
+    let ran = run(&[
+        "--resume-failed",
+        "--joblog",
+        log_arg,
+        "exit 0; {}",
+        ":::",
+        "0",
+        "1",
+        "0",
+        "2",
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.stderr);
+    let mut all = outcomes(&log);
+    all.sort();
+    let mut expected = expected.to_vec();
+    expected.extend([(2, 0, 0, "exit 0; 1".into()), (4, 0, 0, "exit 0; 2".into())]);
+    expected.sort();
+    assert_eq!(all, expected);
+    // --resume without --joblog is an error.
+    assert_eq!(run(&["--resume", "true", ":::", "a"]).code(), 255);
+    std::fs::remove_file(log).unwrap();
+}
+
+#[test]
+fn retries_means_runs_in_all_and_prints_the_last_runs_output_only() {
+    let dir = log_path("retries");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log");
+    let counter = dir.join("count");
+    // Fails twice, then succeeds on its third run.
+    let script = format!(
+        "echo x >> {c}; n=$(wc -l < {c}); echo run $n; echo err $n >&2; [ $n -ge 3 ]",
+        c = counter.display()
+    );
+    for (retries, code, runs) in [("2", 1, 2), ("3", 0, 3), ("5", 0, 3)] {
+        let _ = std::fs::remove_file(&counter);
+        let ran = run(&[
+            "--retries",
+            retries,
+            "--joblog",
+            log.to_str().unwrap(),
+            ":::",
+            &script,
+        ]);
+        assert_eq!(ran.code(), code, "--retries {retries}: {}", ran.stderr);
+        let count = std::fs::read_to_string(&counter).unwrap().lines().count();
+        assert_eq!(count, runs, "--retries {retries}");
+        assert_eq!(ran.stdout, format!("run {runs}\n"), "--retries {retries}");
+        assert_eq!(ran.command_stderr(), format!("err {runs}\n"));
+        // One row, the last run's.
+        let rows = outcomes(&log);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].1, i32::from(code != 0));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

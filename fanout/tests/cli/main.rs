@@ -1,0 +1,22 @@
+//! End-to-end tests of the `fanout` binary: each runs it on real commands
+//! and checks what it printed, left on disk, and exited with. What GNU
+//! parallel does (20221122, checked by hand on the same commands) is the
+//! reference wherever fanout claims to behave the same.
+//!
+//! One module per area; the helpers are in `support`.
+
+// The measured times and memory are printed (shown with `--nocapture`).
+#![allow(clippy::print_stderr)]
+
+mod conformance;
+mod exit;
+mod group;
+mod joblog;
+mod lines;
+mod order;
+mod results;
+mod signals;
+mod stdin;
+mod support;
+mod syntax;
+mod tags;

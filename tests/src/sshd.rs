@@ -7,7 +7,7 @@
 //! `LogLevel VERBOSE` to a log file) and a client configuration, and starts
 //! `/usr/sbin/sshd -D` as a child. It returns once the server says it is
 //! listening. Dropping the [`Sshd`] stops the shared connections it knows
-//! of, kills the server and every process it started (connections,
+//! of, kills the server and every process still under it (connections,
 //! sessions, the commands they run), and removes the directory.
 //!
 //! The client side is `ssh -F CONFIG` ([`Sshd::ssh_command`]): the

@@ -5,15 +5,17 @@
 //!
 //! What OpenSSH does when the local client is killed (`SIGTERM` or
 //! `SIGKILL`), as these tests pin it down:
-//! * plain `ssh host cmd`: the remote command keeps running. The server
-//!   closes the session and the command is handed to init; nothing signals
-//!   it (a command that writes dies of `SIGPIPE` on its next write; one
-//!   that does not, like `sleep`, runs to its end).
+//! * plain `ssh host cmd`: the remote command keeps running; nothing
+//!   signals it. Alone on its connection, the server ends the session and
+//!   the command is handed to init; over a shared connection it stays
+//!   under that connection's server process. A command that writes dies
+//!   on its next write (`SIGPIPE`); one that does not, like `sleep`, runs
+//!   to its end.
 //! * `ssh -tt host cmd`: the server hangs up the session's terminal, and
 //!   the command dies of `SIGHUP` at once; with a shared connection too
 //!   (the shared connection stays up, the session closes). The price: the
 //!   remote stdout and stderr arrive merged on the local stdout, and a
-//!   command that ignores `SIGHUP` survives.
+//!   command that ignores `SIGHUP` survives (no later signal reaches it).
 //! * a remote wrapper that watches its stdin
 //!   (`cmd & pid=$!; cat >/dev/null; kill -TERM $pid`): the command is
 //!   killed when the connection's end closes its stdin, so stdout and
@@ -294,6 +296,20 @@ fn ssh_tt_killed_hangs_up_the_remote_command() {
     }
     // Two logins: one alone, one shared by the other two.
     assert_eq!(sshd.logins(), 2, "{}", sshd.log());
+
+    // A command that ignores SIGHUP outlives the hang-up, which takes
+    // milliseconds when it does not.
+    let marker = marker();
+    let remote = format!("trap '' HUP; sleep {marker}");
+    let (mut local, pid) =
+        start_remote_sleep(ssh_to(&sshd, true, &["-tt"], &remote), &marker, &sshd);
+    signal_and_wait(&mut local, rustix::process::Signal::TERM);
+    let died = eventually(Duration::from_secs(1), || {
+        processes_running(&["sleep", &marker]).is_empty()
+    });
+    let left = kill_leftovers(&marker);
+    assert!(!died, "sleep {marker} ignoring SIGHUP died");
+    assert_eq!(left, [pid]);
 }
 
 #[test]

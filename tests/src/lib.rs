@@ -15,6 +15,8 @@
 //! * [`bin`]: the path of one of this package's child programs.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
 //! * [`child`]: small helpers used by the child programs themselves.
+//! * [`sshd`]: a private OpenSSH server on 127.0.0.1 for end-to-end tests
+//!   over `ssh`.
 
 use std::fmt::Write as _;
 use std::io;
@@ -663,6 +665,8 @@ pub mod child {
         e.kind() == io::ErrorKind::BrokenPipe
     }
 }
+
+pub mod sshd;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
 use procpump::{Input, Job, Reactor, Report, Stream};
@@ -84,8 +84,9 @@ impl fmt::Debug for Captured {
 ///
 /// # Errors
 ///
-/// When the program cannot be started, or a pipe fails; the error names
-/// the program.
+/// The child's [`Error`](procpump::Error), naming the program: it could
+/// not be started ([`Error::Spawn`](procpump::Error::Spawn), to match on),
+/// a pipe or waiting failed; or the reactor failed.
 ///
 /// # Examples
 ///
@@ -104,6 +105,7 @@ impl fmt::Debug for Captured {
 ///
 /// let err = communicate(Command::new("no-such-program"), "", 10).unwrap_err();
 /// assert!(err.to_string().contains("no-such-program"));
+/// assert!(matches!(err, procpump::Error::Spawn { .. }));
 /// # Ok(())
 /// # }
 /// ```
@@ -111,7 +113,7 @@ pub fn communicate(
     command: Command,
     input: impl Into<Input>,
     limit: usize,
-) -> io::Result<Captured> {
+) -> procpump::Result<Captured> {
     Communicate::new(command).stdin(input).limit(limit).run()
 }
 
@@ -196,50 +198,42 @@ impl Communicate {
     ///
     /// # Errors
     ///
-    /// When the program cannot be started, or a pipe fails; the error names
-    /// the program.
-    pub fn run(self) -> io::Result<Captured> {
+    /// As [`communicate`].
+    pub fn run(self) -> procpump::Result<Captured> {
         let Communicate {
             command,
             input,
             limits,
             timeout,
         } = self;
-        let program = command.get_program().to_string_lossy().into_owned();
-        let named = |err: procpump::Error| {
-            io::Error::new(err.kind(), format!("running `{program}`: {err}"))
-        };
         let mut job = Job::new(command)
             .stdout(Limited::new(limits[0]))
             .stderr(Limited::new(limits[1]));
-        match input {
-            Some(input) => job = job.stdin(input),
-            None => {
-                job.command_mut().stdin(Stdio::null());
-            }
+        if let Some(input) = input {
+            job = job.stdin(input);
         }
         if let Some(timeout) = timeout {
             job = job.timeout(timeout);
         }
-        let mut reactor = Reactor::new().map_err(named)?;
-        reactor.spawn(job);
+        let mut reactor = Reactor::new()?;
+        let id = reactor.spawn(job);
         let mut report = reactor
-            .run()
-            .map_err(named)?
+            .run()?
             .pop()
-            .ok_or_else(|| io::Error::other(format!("`{program}`: no report")))?;
+            .ok_or(procpump::Error::Stopped { child: id })?;
         captured(&mut report)
     }
 }
 
 /// Turns the report into what was captured, or the child's error.
-fn captured(report: &mut Report) -> io::Result<Captured> {
+fn captured(report: &mut Report) -> procpump::Result<Captured> {
     if let Some(err) = report.error() {
-        return Err(io::Error::new(err.kind(), err.to_string()));
+        return Err(err.clone());
     }
-    let status = report.status().ok_or_else(|| {
-        let message = format!("`{}` has no exit status", report.program());
-        io::Error::other(message)
+    let status = report.status().ok_or_else(|| procpump::Error::Wait {
+        child: report.id(),
+        program: report.program().to_owned(),
+        source: io::Error::other("no exit status"),
     })?;
     let stdin_unsent = report.stdin().map_or(0, |stdin| stdin.unsent());
     let timed_out = report.timed_out();

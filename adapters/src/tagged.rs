@@ -345,7 +345,8 @@ mod tests {
         }
 
         fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-            self.0.push(bufs.iter().flat_map(|buf| buf.iter().copied()).collect());
+            self.0
+                .push(bufs.iter().flat_map(|buf| buf.iter().copied()).collect());
             Ok(bufs.iter().map(|buf| buf.len()).sum())
         }
 

@@ -154,6 +154,41 @@ impl Handle {
         }
     }
 
+    /// Children queued (handed over and not yet started, or being started).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Handle, Job, Options};
+    /// use std::process::Command;
+    ///
+    /// let handle = Handle::with_options(Options::new().max_running(1))?;
+    /// let children: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let mut sleep = Command::new("sleep");
+    ///         sleep.arg("0.2");
+    ///         handle.spawn(Job::new(sleep).stdout(Discard))
+    ///     })
+    ///     .collect();
+    /// children[0].wait_started();
+    /// assert_eq!(handle.running(), 1);
+    /// assert_eq!(handle.queued(), 2);
+    /// for child in children {
+    ///     child.wait()?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn queued(&self) -> usize {
+        self.inner.inbox.len() + self.inner.shared.counts().0
+    }
+
+    /// Children running (started and not yet reported).
+    pub fn running(&self) -> usize {
+        self.inner.shared.counts().1
+    }
+
     /// Stops the reactor thread: kills and reaps every child still running
     /// (their handles get their reports), and waits for the thread to end.
     /// Other clones of this handle can no longer spawn (their children are
@@ -218,6 +253,43 @@ impl ChildHandle {
     /// The child.
     pub fn id(&self) -> ChildId {
         self.id
+    }
+
+    /// The child's process id, once it has started.
+    pub fn pid(&self) -> Option<u32> {
+        self.waiter.pid()
+    }
+
+    /// Blocks until the child has started, and returns its process id;
+    /// `None` if it never will (it could not start, was cancelled or
+    /// killed while queued, or the reactor stopped first: [`wait`] says
+    /// why).
+    ///
+    /// [`wait`]: ChildHandle::wait
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Handle, Job};
+    /// use std::process::Command;
+    ///
+    /// let handle = Handle::start()?;
+    /// let mut sleep = Command::new("sleep");
+    /// sleep.arg("0.1");
+    /// let child = handle.spawn(Job::new(sleep).stdout(Discard));
+    /// let pid = child.wait_started().expect("started");
+    /// assert_eq!(child.pid(), Some(pid));
+    /// let report = child.wait()?;
+    /// assert_eq!(report.pid(), Some(pid));
+    ///
+    /// let missing = handle.spawn(Job::new(Command::new("/nonexistent/program")));
+    /// assert_eq!(missing.wait_started(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait_started(&self) -> Option<u32> {
+        self.waiter.wait_started(None).unwrap_or(None)
     }
 
     /// Blocks until the child is reported, and returns its report.

@@ -93,6 +93,9 @@ impl Children {
         if child.is_polled() {
             self.exit_polling.add();
         }
+        if let Some(waiter) = report_to.waiter() {
+            waiter.started(child.pid());
+        }
         for signal in signals {
             if let Err(err) = child.signal(signal) {
                 log::debug!("{signal} to {id}: {err}");
@@ -110,6 +113,11 @@ impl Children {
             self.exit_polling.remove();
         }
         Some((report_to, child.into_report(now)))
+    }
+
+    /// Whether some child's exit is polled for.
+    pub(crate) fn is_polling(&self) -> bool {
+        self.exit_polling.is_active()
     }
 
     /// How long the next wait may last before exits are polled, if any

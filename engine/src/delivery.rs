@@ -20,25 +20,34 @@ pub(crate) enum ReportTo {
     /// Out of [`Reactor::run`](crate::Reactor::run) or
     /// [`Reactor::turn`](crate::Reactor::turn).
     Caller,
-    /// Into an events channel, as [`Event::Exited`].
-    Events(Sender<Event>),
+    /// Into an events channel, as [`Event::Exited`]; a waiting
+    /// [`ChildHandle`](crate::ChildHandle) only learns whether it started.
+    Events(Sender<Event>, Option<Arc<Waiter>>),
     /// To the [`ChildHandle`](crate::ChildHandle) waiting for it.
     Waiter(Arc<Waiter>),
 }
 
 impl ReportTo {
+    /// The waiter of a child's [`ChildHandle`](crate::ChildHandle), if any.
+    pub(crate) fn waiter(&self) -> Option<&Arc<Waiter>> {
+        match self {
+            ReportTo::Waiter(waiter) | ReportTo::Events(_, Some(waiter)) => Some(waiter),
+            ReportTo::Caller | ReportTo::Events(_, None) => None,
+        }
+    }
+
     /// Where a job's report goes: its events channel, else its waiter (if
     /// it has both, the waiter is told at once that the report goes to
     /// the channel), else the caller.
     pub(crate) fn new(events: Option<Sender<Event>>, waiter: Option<Arc<Waiter>>) -> ReportTo {
         match (events, waiter) {
             (Some(events), waiter) => {
-                if let Some(waiter) = waiter {
+                if let Some(waiter) = &waiter {
                     waiter.set(Err(Error::ReportSent {
                         child: waiter.child(),
                     }));
                 }
-                ReportTo::Events(events)
+                ReportTo::Events(events, waiter)
             }
             (None, Some(waiter)) => ReportTo::Waiter(waiter),
             (None, None) => ReportTo::Caller,
@@ -70,7 +79,10 @@ impl Delivery {
         match to {
             ReportTo::Caller => self.finished.push(report),
             ReportTo::Waiter(waiter) => waiter.set(Ok(report)),
-            ReportTo::Events(sender) => {
+            ReportTo::Events(sender, waiter) => {
+                if let Some(waiter) = waiter.filter(|_| report.pid().is_none()) {
+                    waiter.never_started();
+                }
                 for end in untold_ends(&report) {
                     self.send(sender.clone(), end);
                 }

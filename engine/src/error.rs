@@ -62,6 +62,34 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// The job's builder calls contradict each other (say
+    /// [`Job::merged`](crate::Job::merged) and
+    /// [`Job::stdout`](crate::Job::stdout)): the child was not started.
+    InvalidJob {
+        /// The child.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// Which calls.
+        reason: String,
+    },
+    /// The child is neither queued nor running (already reported, or not
+    /// of this reactor): it cannot be signalled, killed or cancelled.
+    NotRunning {
+        /// The child.
+        child: ChildId,
+    },
+    /// Sending a signal to the child failed (`kill(2)`).
+    Signal {
+        /// The child.
+        child: ChildId,
+        /// The program, as given to the `Command`.
+        program: String,
+        /// The signal.
+        signal: crate::Signal,
+        /// Why.
+        source: io::Error,
+    },
     /// The child was killed or its reactor stopped before it started.
     Cancelled {
         /// The child.
@@ -101,6 +129,9 @@ impl Error {
             | Error::Sink { child, .. }
             | Error::Wait { child, .. }
             | Error::Cancelled { child, .. }
+            | Error::InvalidJob { child, .. }
+            | Error::NotRunning { child }
+            | Error::Signal { child, .. }
             | Error::ReportSent { child }
             | Error::ReportTaken { child }
             | Error::Stopped { child } => Some(*child),
@@ -109,12 +140,15 @@ impl Error {
     }
 
     /// The kind of the underlying I/O error (`Interrupted` for a cancelled
-    /// child, `Other` when there is no I/O error).
+    /// child, `NotFound` for one not running, `InvalidInput` for an
+    /// invalid job, `Other` when there is no I/O error).
     pub fn kind(&self) -> io::ErrorKind {
-        match self.io_error() {
-            Some(err) => err.kind(),
-            None if matches!(self, Error::Cancelled { .. }) => io::ErrorKind::Interrupted,
-            None => io::ErrorKind::Other,
+        match (self.io_error(), self) {
+            (Some(err), _) => err.kind(),
+            (None, Error::Cancelled { .. }) => io::ErrorKind::Interrupted,
+            (None, Error::NotRunning { .. }) => io::ErrorKind::NotFound,
+            (None, Error::InvalidJob { .. }) => io::ErrorKind::InvalidInput,
+            (None, _) => io::ErrorKind::Other,
         }
     }
 
@@ -124,8 +158,11 @@ impl Error {
             | Error::Io { source, .. }
             | Error::Sink { source, .. }
             | Error::Wait { source, .. }
+            | Error::Signal { source, .. }
             | Error::Reactor(source) => Some(source),
             Error::Cancelled { .. }
+            | Error::InvalidJob { .. }
+            | Error::NotRunning { .. }
             | Error::ReportSent { .. }
             | Error::ReportTaken { .. }
             | Error::Stopped { .. } => None,
@@ -135,50 +172,39 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.child(), self.program()) {
+            (Some(child), Some(program)) => {
+                write!(f, "child {child} (`{program}`)")?;
+                self.fmt_what(f)
+            }
+            (Some(child), None) => {
+                write!(f, "child {child}")?;
+                self.fmt_what(f)
+            }
+            _ => self.fmt_what(f),
+        }
+    }
+}
+
+impl Error {
+    /// What went wrong, after the child and program that `fmt` names.
+    fn fmt_what(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Spawn {
-                child,
-                program,
-                source,
-            } => write!(f, "child {child}: cannot start `{program}`: {source}"),
-            Error::Io {
-                child,
-                program,
-                stream,
-                source,
-            } => write!(f, "child {child} (`{program}`): {stream} failed: {source}"),
-            Error::Sink {
-                child,
-                program,
-                stream,
-                source,
-            } => write!(
-                f,
-                "child {child} (`{program}`): the sink of its {stream} failed: {source}"
-            ),
-            Error::Wait {
-                child,
-                program,
-                source,
-            } => write!(
-                f,
-                "child {child} (`{program}`): waiting for its exit failed: {source}"
-            ),
-            Error::Cancelled { child, program } => {
-                write!(
-                    f,
-                    "child {child} (`{program}`) was cancelled before it started"
-                )
+            Error::Spawn { source, .. } => write!(f, ": cannot start: {source}"),
+            Error::Io { stream, source, .. } => write!(f, ": {stream} failed: {source}"),
+            Error::Sink { stream, source, .. } => {
+                write!(f, ": the sink of its {stream} failed: {source}")
             }
-            Error::ReportSent { child } => {
-                write!(f, "child {child}: its report went to its events channel")
+            Error::Wait { source, .. } => write!(f, ": waiting for its exit failed: {source}"),
+            Error::Signal { signal, source, .. } => {
+                write!(f, ": sending {signal} failed: {source}")
             }
-            Error::ReportTaken { child } => {
-                write!(f, "child {child}: its report was already taken")
-            }
-            Error::Stopped { child } => {
-                write!(f, "child {child}: the reactor stopped before reporting it")
-            }
+            Error::Cancelled { .. } => f.write_str(" was cancelled before it started"),
+            Error::InvalidJob { reason, .. } => write!(f, " was not started: {reason}"),
+            Error::NotRunning { .. } => f.write_str(" is not running"),
+            Error::ReportSent { .. } => f.write_str(": its report went to its events channel"),
+            Error::ReportTaken { .. } => f.write_str(": its report was already taken"),
+            Error::Stopped { .. } => f.write_str(": the reactor stopped before reporting it"),
             Error::Reactor(source) => write!(f, "reactor: {source}"),
         }
     }
@@ -187,6 +213,95 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.io_error().map(|err| err as _)
+    }
+}
+
+/// A copy, with copies of the I/O errors (their OS error code, or their
+/// kind and message: an `io::Error` is not `Clone`).
+impl Clone for Error {
+    fn clone(&self) -> Error {
+        if let Some(copy) = self.clone_io() {
+            return copy;
+        }
+        match self {
+            Error::Cancelled { child, program } => Error::Cancelled {
+                child: *child,
+                program: program.clone(),
+            },
+            Error::InvalidJob {
+                child,
+                program,
+                reason,
+            } => Error::InvalidJob {
+                child: *child,
+                program: program.clone(),
+                reason: reason.clone(),
+            },
+            Error::NotRunning { child } => Error::NotRunning { child: *child },
+            Error::ReportSent { child } => Error::ReportSent { child: *child },
+            Error::ReportTaken { child } => Error::ReportTaken { child: *child },
+            Error::Stopped { child } => Error::Stopped { child: *child },
+            _ => Error::Reactor(io::Error::other(self.to_string())),
+        }
+    }
+}
+
+impl Error {
+    /// A copy of an error that holds an I/O error (`None` for the others).
+    fn clone_io(&self) -> Option<Error> {
+        let (child, program) = match self {
+            Error::Reactor(source) => return Some(Error::Reactor(copy_io_error(source))),
+            _ => (self.child()?, self.program()?.to_owned()),
+        };
+        let source = copy_io_error(self.io_error()?);
+        Some(match *self {
+            Error::Spawn { .. } => Error::Spawn {
+                child,
+                program,
+                source,
+            },
+            Error::Io { stream, .. } => Error::Io {
+                child,
+                program,
+                stream,
+                source,
+            },
+            Error::Sink { stream, .. } => Error::Sink {
+                child,
+                program,
+                stream,
+                source,
+            },
+            Error::Signal { signal, .. } => Error::Signal {
+                child,
+                program,
+                signal,
+                source,
+            },
+            _ => Error::Wait {
+                child,
+                program,
+                source,
+            },
+        })
+    }
+
+    /// The program the error concerns, if it names one.
+    pub fn program(&self) -> Option<&str> {
+        match self {
+            Error::Spawn { program, .. }
+            | Error::Io { program, .. }
+            | Error::Sink { program, .. }
+            | Error::Wait { program, .. }
+            | Error::Signal { program, .. }
+            | Error::Cancelled { program, .. }
+            | Error::InvalidJob { program, .. } => Some(program),
+            Error::NotRunning { .. }
+            | Error::ReportSent { .. }
+            | Error::ReportTaken { .. }
+            | Error::Stopped { .. }
+            | Error::Reactor(_) => None,
+        }
     }
 }
 

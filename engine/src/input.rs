@@ -3,6 +3,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
+use std::process::Stdio;
 
 use crate::StreamContext;
 
@@ -48,6 +49,11 @@ pub trait Source {
 
 /// A child's stdin, as given to [`Job::stdin`](crate::Job::stdin).
 ///
+/// A job given none reads `/dev/null` ([`Input::null`]), as with
+/// [`Command::output`](std::process::Command::output): a child never reads
+/// the caller's own stdin by accident. [`Input::inherit`] shares it,
+/// explicitly.
+///
 /// # Examples
 ///
 /// ```
@@ -60,7 +66,15 @@ pub trait Source {
 /// # }
 /// ```
 pub struct Input {
-    source: Box<dyn Source + Send>,
+    kind: Kind,
+}
+
+/// What an [`Input`] is.
+enum Kind {
+    /// Bytes through a pipe, from a source.
+    Source(Box<dyn Source + Send>),
+    /// A descriptor given to the child as it is; no pipe.
+    Stdio(Stdio),
 }
 
 impl Input {
@@ -89,19 +103,59 @@ impl Input {
     /// The child reads what `source` yields.
     pub fn source(source: impl Source + Send + 'static) -> Input {
         Input {
-            source: Box::new(source),
+            kind: Kind::Source(Box::new(source)),
         }
     }
 
-    /// The source, to start it.
-    pub(crate) fn into_source(self) -> Box<dyn Source + Send> {
-        self.source
+    /// The child reads `/dev/null`: end of file at once. What a job given
+    /// no input gets.
+    pub fn null() -> Input {
+        Input::stdio(Stdio::null())
+    }
+
+    /// The child shares this process's own stdin (a terminal, say), as
+    /// with [`Command::spawn`](std::process::Command::spawn). The reactor
+    /// does not see it: the report has no stdin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::{Input, Job};
+    /// use std::process::Command;
+    ///
+    /// // An interactive child reads the terminal, if there is one.
+    /// let job = Job::new(Command::new("cat")).stdin(Input::inherit());
+    /// ```
+    pub fn inherit() -> Input {
+        Input::stdio(Stdio::inherit())
+    }
+
+    /// The child's stdin is `stdio` as it is (a file, one end of a pipe
+    /// made elsewhere), with no pipe through the reactor: the report has
+    /// no stdin.
+    pub fn stdio(stdio: impl Into<Stdio>) -> Input {
+        Input {
+            kind: Kind::Stdio(stdio.into()),
+        }
+    }
+
+    /// The source to write through a pipe, or the descriptor to give the
+    /// child as it is.
+    pub(crate) fn into_parts(self) -> Result<Box<dyn Source + Send>, Stdio> {
+        match self.kind {
+            Kind::Source(source) => Ok(source),
+            Kind::Stdio(stdio) => Err(stdio),
+        }
     }
 }
 
 impl fmt::Debug for Input {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Input").finish_non_exhaustive()
+        let kind = match self.kind {
+            Kind::Source(_) => "source",
+            Kind::Stdio(_) => "stdio",
+        };
+        f.debug_struct("Input").field("kind", &kind).finish()
     }
 }
 
@@ -191,20 +245,30 @@ mod tests {
         out
     }
 
+    fn source(input: Input) -> Box<dyn Source + Send> {
+        let Ok(source) = input.into_parts() else {
+            panic!("not a source")
+        };
+        source
+    }
+
     #[test]
     fn bytes_are_yielded_whole_across_small_buffers() {
-        let mut input = Input::bytes((0..=255u8).collect::<Vec<_>>());
-        assert_eq!(input.source.remaining(), Some(256));
-        assert_eq!(
-            drain(&mut *input.source, 7),
-            (0..=255u8).collect::<Vec<_>>()
-        );
-        assert_eq!(input.source.remaining(), Some(0));
+        let mut source = source(Input::bytes((0..=255u8).collect::<Vec<_>>()));
+        assert_eq!(source.remaining(), Some(256));
+        assert_eq!(drain(&mut *source, 7), (0..=255u8).collect::<Vec<_>>());
+        assert_eq!(source.remaining(), Some(0));
     }
 
     #[test]
     fn reader_ends_at_eof() {
-        let mut input = Input::reader(&b"abc"[..]);
-        assert_eq!(drain(&mut *input.source, 2), b"abc");
+        let mut source = source(Input::reader(&b"abc"[..]));
+        assert_eq!(drain(&mut *source, 2), b"abc");
+    }
+
+    #[test]
+    fn null_and_inherit_are_no_source() {
+        assert!(Input::null().into_parts().is_err());
+        assert!(Input::inherit().into_parts().is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! One child's options: its command and where each stream goes.
 
+use std::any::Any;
 use std::fmt;
 use std::process::Command;
 use std::time::Duration;
@@ -8,13 +9,30 @@ use crossbeam_channel::Sender;
 
 use crate::event::EventSink;
 use crate::sink::BoxSink;
-use crate::{Event, Input, IntoSink, Signal};
+use crate::{Event, Input, IntoSink, Signal, Terminal};
 
 /// A child to run: a [`Command`] and, for each standard stream the reactor
 /// should handle, a sink or an input.
 ///
-/// Streams left alone keep what the `Command` was given (by default
-/// inherited from this process, as with [`Command::spawn`]).
+/// What the child gets for each stream:
+/// - stdin: what [`stdin`](Job::stdin) gives; without it `/dev/null`
+///   ([`Input::null`]), as with [`Command::output`], whatever the
+///   `Command` was given: a child never reads the caller's stdin unless
+///   told to ([`Input::inherit`]).
+/// - stdout and stderr: a pipe the reactor reads into the sink given
+///   ([`stdout`](Job::stdout), [`stderr`](Job::stderr), one pipe for both
+///   with [`merged`](Job::merged), or [`events`](Job::events)). A stream
+///   without a sink keeps what the `Command` was given: by default this
+///   process's own stdout or stderr, which the child then writes to
+///   directly, unseen by the reactor and absent from the report (give it
+///   [`Discard`](crate::Discard) to throw it away instead).
+///
+/// Calls that contradict each other are not silently dropped:
+/// [`merged`](Job::merged) with [`stdout`](Job::stdout) or
+/// [`stderr`](Job::stderr), or [`events`](Job::events) with any of them,
+/// in either order, make a job that is not started: its report's error is
+/// [`Error::InvalidJob`](crate::Error::InvalidJob), which says which calls.
+/// (Calling the same one twice keeps the last.)
 ///
 /// # Examples
 ///
@@ -36,11 +54,42 @@ use crate::{Event, Input, IntoSink, Signal};
 pub struct Job {
     command: Command,
     stdin: Option<Input>,
-    sinks: [Option<BoxSink>; 2],
+    outputs: Outputs,
     linger: Option<Duration>,
-    events: Option<Sender<Event>>,
-    merged: Option<BoxSink>,
     lifecycle: Lifecycle,
+    label: Option<Label>,
+    /// The first call that contradicted an earlier one, and the sinks it
+    /// was given: the job will not start.
+    conflict: Option<(String, Vec<BoxSink>)>,
+}
+
+/// A caller's value that comes back in the report.
+pub(crate) type Label = Box<dyn Any + Send>;
+
+/// Where the child's output goes.
+enum Outputs {
+    /// stdout's and stderr's sinks, each through its own pipe (none: the
+    /// stream is left as the `Command` has it).
+    Separate([Option<BoxSink>; 2]),
+    /// Both through one pipe, into one sink.
+    Merged(BoxSink),
+    /// Events mode.
+    Events(Sender<Event>),
+    /// Both to a pseudo-terminal, read into one sink.
+    Terminal(Terminal, BoxSink),
+}
+
+impl Outputs {
+    /// The call that set them, for an error's message.
+    fn call(&self) -> &'static str {
+        match self {
+            Outputs::Separate([Some(_), _]) => "stdout",
+            Outputs::Separate(_) => "stderr",
+            Outputs::Merged(_) => "merged",
+            Outputs::Events(_) => "events",
+            Outputs::Terminal(..) => "terminal",
+        }
+    }
 }
 
 /// A job taken apart, to be launched.
@@ -52,10 +101,15 @@ pub(crate) struct Parts {
     pub(crate) sinks: [Option<BoxSink>; 2],
     /// stdout and stderr share one pipe.
     pub(crate) merged: bool,
+    /// stdout and stderr are this terminal (its sink is stdout's).
+    pub(crate) terminal: Option<Terminal>,
     pub(crate) linger: Option<Duration>,
     /// Events mode: the report goes into this channel.
     pub(crate) events: Option<Sender<Event>>,
     pub(crate) lifecycle: Lifecycle,
+    pub(crate) label: Option<Label>,
+    /// Why the job must not start, and the sinks the offending calls gave.
+    pub(crate) conflict: Option<(String, Vec<BoxSink>)>,
 }
 
 /// When and how a child is stopped.
@@ -84,16 +138,18 @@ impl Job {
         Job {
             command,
             stdin: None,
-            sinks: [None, None],
+            outputs: Outputs::Separate([None, None]),
             linger: None,
-            events: None,
-            merged: None,
             lifecycle: Lifecycle::default(),
+            label: None,
+            conflict: None,
         }
     }
 
-    /// Feeds the child's stdin from `input` through a pipe, closed when the
-    /// input ends.
+    /// Feeds the child's stdin from `input` (through a pipe, closed when the
+    /// input ends, for a source; as it is for [`Input::stdio`],
+    /// [`Input::inherit`] and [`Input::null`]). Without it the child reads
+    /// `/dev/null`.
     pub fn stdin(mut self, input: impl Into<Input>) -> Job {
         self.stdin = Some(input.into());
         self
@@ -102,24 +158,68 @@ impl Job {
     /// Reads the child's stdout through a pipe into `sink`: any
     /// [`Sink`](crate::Sink), or a `crossbeam_channel::Sender` of
     /// [`Chunk`](crate::Chunk)s.
-    pub fn stdout(mut self, sink: impl IntoSink) -> Job {
-        self.sinks[0] = Some(Box::new(sink.into_sink()));
-        self
+    pub fn stdout(self, sink: impl IntoSink) -> Job {
+        self.separate(0, "stdout", Box::new(sink.into_sink()))
     }
 
     /// Reads the child's stderr through a pipe into `sink`: any
     /// [`Sink`](crate::Sink), or a `crossbeam_channel::Sender` of
     /// [`Chunk`](crate::Chunk)s.
-    pub fn stderr(mut self, sink: impl IntoSink) -> Job {
-        self.sinks[1] = Some(Box::new(sink.into_sink()));
+    pub fn stderr(self, sink: impl IntoSink) -> Job {
+        self.separate(1, "stderr", Box::new(sink.into_sink()))
+    }
+
+    /// Sets stdout's (0) or stderr's (1) sink, unless the output is merged
+    /// or in events mode.
+    fn separate(mut self, index: usize, call: &str, sink: BoxSink) -> Job {
+        match &mut self.outputs {
+            Outputs::Separate(sinks) => sinks[index] = Some(sink),
+            other => {
+                let reason = format!("`{}` and `{call}` both set its output", other.call());
+                self.contradict(reason, vec![sink]);
+            }
+        }
         self
+    }
+
+    /// Replaces the outputs with `outputs`, unless other outputs were set.
+    fn set_outputs(mut self, call: &str, outputs: Outputs) -> Job {
+        let same = matches!(
+            (&self.outputs, &outputs),
+            (Outputs::Separate([None, None]), _)
+                | (Outputs::Merged(_), Outputs::Merged(_))
+                | (Outputs::Events(_), Outputs::Events(_))
+                | (Outputs::Terminal(..), Outputs::Terminal(..))
+        );
+        if same {
+            self.outputs = outputs;
+        } else {
+            let reason = format!("`{}` and `{call}` both set its output", self.outputs.call());
+            let sinks = match outputs {
+                Outputs::Merged(sink) | Outputs::Terminal(_, sink) => vec![sink],
+                Outputs::Separate(_) | Outputs::Events(_) => Vec::new(),
+            };
+            self.contradict(reason, sinks);
+        }
+        self
+    }
+
+    /// Records a contradiction (the first one's reason is kept).
+    fn contradict(&mut self, reason: String, sinks: Vec<BoxSink>) {
+        match &mut self.conflict {
+            Some((_, rejected)) => rejected.extend(sinks),
+            None => self.conflict = Some((reason, sinks)),
+        }
     }
 
     /// Events mode: the child's stdout and stderr chunks, the end of each
     /// stream, and finally its [`Report`](crate::Report) all go, in the
     /// order they happen, into `events`, a channel that can serve many
     /// children. The report then goes to the channel instead of
-    /// [`Reactor::run`](crate::Reactor::run)'s result.
+    /// [`Reactor::run`](crate::Reactor::run)'s result. Not with
+    /// [`stdout`](Job::stdout), [`stderr`](Job::stderr) or
+    /// [`merged`](Job::merged): such a job is not started
+    /// ([`Error::InvalidJob`](crate::Error::InvalidJob)).
     ///
     /// # Examples
     ///
@@ -150,11 +250,8 @@ impl Job {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn events(mut self, events: Sender<Event>) -> Job {
-        self.sinks[0] = Some(Box::new(EventSink::new(events.clone())));
-        self.sinks[1] = Some(Box::new(EventSink::new(events.clone())));
-        self.events = Some(events);
-        self
+    pub fn events(self, events: Sender<Event>) -> Job {
+        self.set_outputs("events", Outputs::Events(events))
     }
 
     /// How long, after the child exits, its output pipes may stay open
@@ -168,17 +265,30 @@ impl Job {
 
     /// Reads the child's stdout **and** stderr through one pipe into
     /// `sink`, in the true order the child wrote them (both descriptors
-    /// share the pipe). Reported as stdout; replaces any
-    /// [`stdout`](Job::stdout) and [`stderr`](Job::stderr) sink.
+    /// share the pipe). Reported as stdout. Not with
+    /// [`stdout`](Job::stdout), [`stderr`](Job::stderr) or
+    /// [`events`](Job::events): such a job is not started
+    /// ([`Error::InvalidJob`](crate::Error::InvalidJob)).
     ///
     /// Two pipes merged chunk by chunk cannot keep that order: the reactor
     /// sees each pipe only when it is readable, and by then the child may
     /// have written to both, so which came first is lost. Only one shared
     /// pipe keeps it, at the price of not telling the streams apart.
-    pub fn merged(mut self, sink: impl IntoSink) -> Job {
-        self.sinks = [None, None];
-        self.merged = Some(Box::new(sink.into_sink()));
-        self
+    pub fn merged(self, sink: impl IntoSink) -> Job {
+        self.set_outputs("merged", Outputs::Merged(Box::new(sink.into_sink())))
+    }
+
+    /// Gives the child a pseudo-terminal for its stdout and stderr
+    /// ([`Terminal`], which says what it is and is not), and reads it into
+    /// `sink`, reported as stdout. Not with [`stdout`](Job::stdout),
+    /// [`stderr`](Job::stderr), [`merged`](Job::merged) or
+    /// [`events`](Job::events): such a job is not started
+    /// ([`Error::InvalidJob`](crate::Error::InvalidJob)).
+    pub fn terminal(self, terminal: Terminal, sink: impl IntoSink) -> Job {
+        self.set_outputs(
+            "terminal",
+            Outputs::Terminal(terminal, Box::new(sink.into_sink())),
+        )
     }
 
     /// Stops the child if it runs longer than `timeout`: sends the stop
@@ -237,25 +347,70 @@ impl Job {
         let Job {
             command,
             stdin,
-            sinks,
+            outputs,
             linger,
-            events,
-            merged,
             lifecycle,
+            label,
+            conflict,
         } = self;
-        let (sinks, merged) = match merged {
-            Some(sink) => ([Some(sink), None], true),
-            None => (sinks, false),
+        let mut terminal = None;
+        let (sinks, merged, events) = match outputs {
+            Outputs::Separate(sinks) => (sinks, false, None),
+            Outputs::Merged(sink) => ([Some(sink), None], true, None),
+            Outputs::Terminal(set, sink) => {
+                terminal = Some(set);
+                ([Some(sink), None], false, None)
+            }
+            Outputs::Events(events) => {
+                let sink = || -> Option<BoxSink> { Some(Box::new(EventSink::new(events.clone()))) };
+                ([sink(), sink()], false, Some(events))
+            }
         };
         Parts {
             command,
             stdin,
             sinks,
             merged,
+            terminal,
             linger,
             events,
             lifecycle,
+            label,
+            conflict,
         }
+    }
+
+    /// A value of the caller's that comes back in the child's
+    /// [`Report`](crate::Report) ([`Report::label`](crate::Report::label)),
+    /// to match results to jobs without a map on the side: an index, a
+    /// name, a struct.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// for host in ["alpha", "beta"] {
+    ///     let mut echo = Command::new("echo");
+    ///     echo.arg(host);
+    ///     reactor.spawn(Job::new(echo).stdout(Discard).label(host.to_string()));
+    /// }
+    /// let mut hosts: Vec<String> = reactor
+    ///     .run()?
+    ///     .iter_mut()
+    ///     .filter_map(|report| report.take_label::<String>())
+    ///     .collect();
+    /// hosts.sort();
+    /// assert_eq!(hosts, ["alpha", "beta"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn label(mut self, label: impl Any + Send) -> Job {
+        self.label = Some(Box::new(label));
+        self
     }
 }
 
@@ -263,10 +418,14 @@ impl fmt::Debug for Job {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Job")
             .field("command", &self.command)
-            .field("stdin", &self.stdin.is_some())
-            .field("stdout", &self.sinks[0].is_some())
-            .field("stderr", &self.sinks[1].is_some())
+            .field("stdin", &self.stdin)
+            .field("outputs", &self.outputs.call())
             .field("linger", &self.linger)
+            .field("label", &self.label.is_some())
+            .field(
+                "conflict",
+                &self.conflict.as_ref().map(|(reason, _)| reason),
+            )
             .finish()
     }
 }

@@ -17,8 +17,9 @@ use crate::output::tell_end;
 use crate::shared::{Request, Shared};
 use crate::sink::BoxSink;
 use crate::spawner::Spawner;
+use crate::sys;
 use crate::waiter::Waiter;
-use crate::{ChildId, Error, Event, Job, Report, Signal, StreamEnd};
+use crate::{ChildId, Error, Event, Input, Job, Report, Signal, Source, StreamEnd, Terminal};
 
 /// Children handed to the spawner thread and not yet back: enough to keep
 /// it busy while the reactor serves pipes (with two, 1,000 children took
@@ -148,7 +149,7 @@ impl Launcher {
                     self.launching.insert(id, launch);
                     self.spawner.spawn(shared, id, command);
                 }
-                Err(err) => not_started(id, launch, err, delivery),
+                Err(why) => not_started(id, launch, why, delivery),
             }
         }
     }
@@ -165,7 +166,7 @@ impl Launcher {
         let process = match outcome {
             Ok(process) => process,
             Err(err) => {
-                not_started(id, launch, err, delivery);
+                not_started(id, launch, Unstarted::Spawn(err), delivery);
                 return None;
             }
         };
@@ -255,44 +256,92 @@ impl Launcher {
 /// Prepares a job's command: its pipes (one shared pipe for a merged
 /// stream), its process group. Returns what the child needs once started,
 /// its events channel, and the command (or why it cannot start).
-fn prepare(parts: Parts, linger: Duration) -> (Plan, Option<Sender<Event>>, io::Result<Command>) {
+fn prepare(
+    parts: Parts,
+    linger: Duration,
+) -> (Plan, Option<Sender<Event>>, Result<Command, Unstarted>) {
     let Parts {
         mut command,
         stdin,
         sinks,
         merged,
+        terminal,
         linger: job_linger,
         events,
         lifecycle,
+        label,
+        conflict,
     } = parts;
     let mut plan = Plan {
         program: command.get_program().to_string_lossy().into_owned(),
-        stdin,
+        stdin: None,
         sinks,
         merged_read: None,
         linger: job_linger.unwrap_or(linger),
         lifecycle,
         started: Instant::now(),
+        label,
     };
-    if merged {
-        match merged_pipe(&mut command) {
-            Ok(read) => plan.merged_read = Some(read),
-            Err(err) => return (plan, events, Err(err)),
-        }
+    if let Some((reason, rejected)) = conflict {
+        end_unstarted(rejected);
+        return (plan, events, Err(Unstarted::Invalid(reason)));
+    }
+    plan.stdin = set_stdin(&mut command, stdin);
+    match shared_output(&mut command, merged, terminal) {
+        Ok(read) => plan.merged_read = read,
+        Err(err) => return (plan, events, Err(Unstarted::Spawn(err))),
     }
     if lifecycle.process_group {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
-    if plan.stdin.is_some() {
-        command.stdin(Stdio::piped());
-    }
-    if plan.sinks[0].is_some() && !merged {
+    if plan.sinks[0].is_some() && plan.merged_read.is_none() {
         command.stdout(Stdio::piped());
     }
     if plan.sinks[1].is_some() {
         command.stderr(Stdio::piped());
     }
     (plan, events, Ok(command))
+}
+
+/// Why a child did not start.
+enum Unstarted {
+    /// Its job contradicts itself ([`Error::InvalidJob`]).
+    Invalid(String),
+    /// Spawning it failed ([`Error::Spawn`]).
+    Spawn(io::Error),
+}
+
+/// Gives the child its stdin: a pipe for a source (returned, to write
+/// it), a descriptor as it is, or `/dev/null` when the job has no input.
+fn set_stdin(command: &mut Command, stdin: Option<Input>) -> Option<Box<dyn Source + Send>> {
+    match stdin.map(Input::into_parts) {
+        Some(Ok(source)) => {
+            command.stdin(Stdio::piped());
+            Some(source)
+        }
+        Some(Err(stdio)) => {
+            command.stdin(stdio);
+            None
+        }
+        None => {
+            command.stdin(Stdio::null());
+            None
+        }
+    }
+}
+
+/// One descriptor for both stdout and stderr, if the job asks: a pipe
+/// (`merged`) or a terminal. Returns the end to read.
+fn shared_output(
+    command: &mut Command,
+    merged: bool,
+    terminal: Option<Terminal>,
+) -> io::Result<Option<OwnedFd>> {
+    match (merged, terminal) {
+        (true, _) => merged_pipe(command).map(Some),
+        (false, Some(terminal)) => open_terminal(command, terminal).map(Some),
+        (false, None) => Ok(None),
+    }
 }
 
 /// A pipe whose write end is both the child's stdout and its stderr;
@@ -305,9 +354,26 @@ fn merged_pipe(command: &mut Command) -> io::Result<OwnedFd> {
     Ok(read)
 }
 
+/// A pseudo-terminal that is both the child's stdout and its stderr;
+/// returns its master side.
+fn open_terminal(command: &mut Command, terminal: Terminal) -> io::Result<OwnedFd> {
+    let (master, slave) = sys::open_terminal(terminal.columns(), terminal.rows())?;
+    command.stderr(Stdio::from(slave.try_clone()?));
+    command.stdout(Stdio::from(slave));
+    Ok(master)
+}
+
 /// Tells the sinks of a child that never started so (a sink that panics
 /// there is dropped).
-fn end_unstarted(sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
+fn end_unstarted<S: IntoIterator<Item = BoxSink>>(sinks: S) -> Vec<Option<BoxSink>> {
+    sinks
+        .into_iter()
+        .map(|sink| tell_end(sink, &StreamEnd::NotStarted))
+        .collect()
+}
+
+/// [`end_unstarted`] for a child's two output sinks.
+fn end_unstarted_pair(sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
     sinks.map(|sink| sink.and_then(|sink| tell_end(sink, &StreamEnd::NotStarted)))
 }
 
@@ -320,22 +386,33 @@ fn report_cancelled(submission: Submission, delivery: &mut Delivery) {
         child: id,
         program: program.clone(),
     };
-    let sinks = end_unstarted(parts.sinks);
-    let report = Report::unstarted(id, program, sinks, Instant::now(), error);
+    if let Some((_, rejected)) = parts.conflict {
+        end_unstarted(rejected);
+    }
+    let sinks = end_unstarted_pair(parts.sinks);
+    let report = Report::unstarted(id, program, sinks, Instant::now(), error, parts.label);
     delivery.deliver(ReportTo::new(parts.events, waiter), report);
 }
 
 /// Reports a child that could not start.
-fn not_started(id: ChildId, launch: Launch, err: io::Error, delivery: &mut Delivery) {
+fn not_started(id: ChildId, launch: Launch, why: Unstarted, delivery: &mut Delivery) {
     let Launch { plan, report_to } = launch;
-    log::debug!("child {id}: cannot start {}: {err}", plan.program);
-    let error = Error::Spawn {
-        child: id,
-        program: plan.program.clone(),
-        source: err,
+    let program = plan.program.clone();
+    let error = match why {
+        Unstarted::Spawn(source) => Error::Spawn {
+            child: id,
+            program,
+            source,
+        },
+        Unstarted::Invalid(reason) => Error::InvalidJob {
+            child: id,
+            program,
+            reason,
+        },
     };
-    let sinks = end_unstarted(plan.sinks);
-    let report = Report::unstarted(id, plan.program, sinks, plan.started, error);
+    log::debug!("{error}");
+    let sinks = end_unstarted_pair(plan.sinks);
+    let report = Report::unstarted(id, plan.program, sinks, plan.started, error, plan.label);
     delivery.deliver(report_to, report);
 }
 
@@ -347,11 +424,11 @@ fn abandon(id: ChildId, launch: Launch, outcome: io::Result<Child>, delivery: &m
         let _ = process.wait();
     }
     let Launch { plan, report_to } = launch;
-    let sinks = end_unstarted(plan.sinks);
+    let sinks = end_unstarted_pair(plan.sinks);
     let error = Error::Cancelled {
         child: id,
         program: plan.program.clone(),
     };
-    let report = Report::unstarted(id, plan.program, sinks, plan.started, error);
+    let report = Report::unstarted(id, plan.program, sinks, plan.started, error, plan.label);
     delivery.deliver(report_to, report);
 }

@@ -98,10 +98,12 @@ mod id;
 mod key;
 mod options;
 mod signal;
+mod terminal;
 // what other threads share with the reactor, and what sinks are told
 mod budget;
 mod context;
 mod shared;
+mod waker;
 mod watcher;
 // sinks and sources
 mod chunk;
@@ -148,3 +150,5 @@ pub use reactor::Reactor;
 pub use report::{InputReport, OutputReport, Report};
 pub use signal::Signal;
 pub use sink::{Discard, Flow, IntoSink, Sink, StreamEnd};
+pub use terminal::Terminal;
+pub use waker::Waker;

@@ -23,6 +23,8 @@ use crate::pipe::PipeIo;
 use crate::shared::{Request, Shared, Stopping};
 use crate::sys::{self, Events, Poller};
 use crate::timers::{Timer, Timers};
+
+mod embedding;
 use crate::{ChildId, Error, Job, Options, Report, Result, Signal, Stream};
 
 #[cfg(doc)]
@@ -205,9 +207,9 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// [`io::ErrorKind::NotFound`] if the child is not running (not yet
-    /// started, or already reported); the error of `kill(2)` otherwise.
-    pub fn kill(&mut self, child: ChildId) -> io::Result<()> {
+    /// [`Error::NotRunning`] if the child is not running (not yet started,
+    /// or already reported); [`Error::Signal`] if `kill(2)` fails.
+    pub fn kill(&mut self, child: ChildId) -> Result<()> {
         self.signal(child, Signal::KILL)
     }
 
@@ -216,13 +218,18 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// [`io::ErrorKind::NotFound`] if the child is not running; the error
-    /// of `kill(2)` otherwise.
-    pub fn signal(&mut self, child: ChildId, signal: Signal) -> io::Result<()> {
-        match self.children.by_id_mut(child) {
-            Some(child) => child.signal(signal),
-            None => Err(not_running(child)),
-        }
+    /// [`Error::NotRunning`] if the child is not running;
+    /// [`Error::Signal`] if `kill(2)` fails.
+    pub fn signal(&mut self, child: ChildId, signal: Signal) -> Result<()> {
+        let Some(running) = self.children.by_id_mut(child) else {
+            return Err(Error::NotRunning { child });
+        };
+        running.signal(signal).map_err(|source| Error::Signal {
+            child,
+            program: running.program().to_owned(),
+            signal,
+            source,
+        })
     }
 
     /// Ends a child whatever its state: a queued one is dropped and
@@ -232,10 +239,10 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// [`io::ErrorKind::NotFound`] if the child is neither queued nor
-    /// running (already reported, or not of this reactor); the error of
-    /// `kill(2)` otherwise.
-    pub fn cancel(&mut self, id: ChildId) -> io::Result<()> {
+    /// [`Error::NotRunning`] if the child is neither queued nor running
+    /// (already reported, or not of this reactor); [`Error::Signal`] if
+    /// `kill(2)` fails.
+    pub fn cancel(&mut self, id: ChildId) -> Result<()> {
         if self.launcher.cancel(id, &mut self.delivery) {
             Ok(())
         } else {
@@ -286,6 +293,8 @@ impl Reactor {
         for (slot, next) in self.children.poll_exits(now) {
             self.follow(slot, next, now);
         }
+        self.shared
+            .publish(self.launcher.len(), self.children.len());
         Ok(())
     }
 
@@ -459,6 +468,7 @@ impl Reactor {
         for group in self.timers.clear() {
             let _ = Signal::KILL.send_group(group);
         }
+        self.shared.publish(0, 0);
     }
 
     /// After the thread of a background reactor stopped: the waiters of
@@ -466,13 +476,6 @@ impl Reactor {
     pub(crate) fn refuse_submitted(&mut self) {
         self.launcher.refuse_submitted();
     }
-}
-
-fn not_running(child: ChildId) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        format!("child {child} is not running"),
-    )
 }
 
 impl Drop for Reactor {

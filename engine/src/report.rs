@@ -4,6 +4,9 @@ use std::fmt;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
+use std::any::Any;
+
+use crate::job::Label;
 use crate::sink::BoxSink;
 use crate::{ChildId, Error, Sink, Stream, StreamEnd};
 
@@ -95,6 +98,7 @@ pub struct Report {
     pub(crate) finished: Instant,
     pub(crate) error: Option<Error>,
     pub(crate) timed_out: bool,
+    pub(crate) label: Option<Label>,
 }
 
 impl Report {
@@ -105,6 +109,7 @@ impl Report {
         sinks: [Option<BoxSink>; 2],
         started: Instant,
         error: Error,
+        label: Option<Label>,
     ) -> Report {
         Report {
             id,
@@ -119,7 +124,22 @@ impl Report {
             finished: Instant::now(),
             error: Some(error),
             timed_out: false,
+            label,
         }
+    }
+
+    /// The label given to the job ([`Job::label`](crate::Job::label)), if
+    /// it is a `T`.
+    pub fn label<T: Any>(&self) -> Option<&T> {
+        self.label.as_ref()?.downcast_ref()
+    }
+
+    /// Takes the label given to the job, if it is a `T`.
+    pub fn take_label<T: Any>(&mut self) -> Option<T> {
+        if !self.label.as_ref()?.is::<T>() {
+            return None;
+        }
+        self.label.take()?.downcast().ok().map(|label| *label)
     }
 
     /// True when the child ran past its [`Job::timeout`](crate::Job::timeout)
@@ -269,6 +289,7 @@ impl fmt::Debug for Report {
             .field("duration", &self.duration())
             .field("error", &self.error)
             .field("timed_out", &self.timed_out)
+            .field("label", &self.label.is_some())
             .finish()
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io;
 use std::process::Child;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::budget::PipeBudget;
@@ -59,6 +59,10 @@ pub(crate) struct Shared {
     pub(crate) watcher: Watcher,
     requests: Mutex<Vec<Request>>,
     next_id: AtomicU64,
+    /// Children queued (or being started) and running, as of the reactor's
+    /// last turn.
+    queued: AtomicUsize,
+    running: AtomicUsize,
 }
 
 impl Shared {
@@ -69,7 +73,23 @@ impl Shared {
             watcher: Watcher::default(),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(0),
+            queued: AtomicUsize::new(0),
+            running: AtomicUsize::new(0),
         }
+    }
+
+    /// The reactor says how many children are queued and running.
+    pub(crate) fn publish(&self, queued: usize, running: usize) {
+        self.queued.store(queued, Ordering::Relaxed);
+        self.running.store(running, Ordering::Relaxed);
+    }
+
+    /// Children queued and running, as last published.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (
+            self.queued.load(Ordering::Relaxed),
+            self.running.load(Ordering::Relaxed),
+        )
     }
 
     /// Leaves `request` for the reactor and wakes it.

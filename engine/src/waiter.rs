@@ -1,15 +1,28 @@
 //! Where a child's report waits for the thread that waits for it.
 
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::{ChildId, Error, Report, Result};
 
-/// Where one child's report is left for its [`ChildHandle`](crate::ChildHandle).
+/// Where one child's report is left for its [`ChildHandle`](crate::ChildHandle),
+/// and whether it has started.
 pub(crate) struct Waiter {
     child: ChildId,
-    slot: Mutex<Slot>,
+    slot: Mutex<(Slot, Start)>,
     ready: Condvar,
+}
+
+/// Whether the child has started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Start {
+    /// Not yet.
+    Pending,
+    /// Its process runs (or ran) as this pid.
+    Started(u32),
+    /// It never will (it could not start, was cancelled, or the reactor
+    /// stopped first).
+    Never,
 }
 
 /// Where a child's outcome is in its waiter.
@@ -26,7 +39,7 @@ impl Waiter {
     pub(crate) fn new(child: ChildId) -> Waiter {
         Waiter {
             child,
-            slot: Mutex::new(Slot::Pending),
+            slot: Mutex::new((Slot::Pending, Start::Pending)),
             ready: Condvar::new(),
         }
     }
@@ -35,12 +48,64 @@ impl Waiter {
         self.child
     }
 
-    /// Leaves the outcome (the first one only) and wakes the waiting thread.
+    /// Leaves the outcome (the first one only) and wakes the waiting
+    /// threads. A report of a child that never started, or the reactor
+    /// stopped, also settles that it never started.
     pub(crate) fn set(&self, outcome: Result<Report>) {
+        let never = match &outcome {
+            Ok(report) => report.pid().is_none(),
+            Err(err) => matches!(err, Error::Stopped { .. }),
+        };
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if matches!(*slot, Slot::Pending) {
-            *slot = Slot::Ready(Box::new(outcome));
+        if never && slot.1 == Start::Pending {
+            slot.1 = Start::Never;
+        }
+        if matches!(slot.0, Slot::Pending) {
+            slot.0 = Slot::Ready(Box::new(outcome));
+        }
+        self.ready.notify_all();
+    }
+
+    /// The child started as `pid`.
+    pub(crate) fn started(&self, pid: u32) {
+        self.settle_start(Start::Started(pid));
+    }
+
+    /// The child will never start (its report went elsewhere).
+    pub(crate) fn never_started(&self) {
+        self.settle_start(Start::Never);
+    }
+
+    fn settle_start(&self, start: Start) {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.1 == Start::Pending {
+            slot.1 = start;
             self.ready.notify_all();
+        }
+    }
+
+    /// The child's pid, once it has started.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        match self.slot.lock().unwrap_or_else(PoisonError::into_inner).1 {
+            Start::Started(pid) => Some(pid),
+            Start::Pending | Start::Never => None,
+        }
+    }
+
+    /// Waits until the child has started (its pid) or is known never to
+    /// (`None`), or until `deadline` (`Err(())`).
+    pub(crate) fn wait_started(
+        &self,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<Option<u32>, ()> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match slot.1 {
+                Start::Started(pid) => return Ok(Some(pid)),
+                Start::Never => return Ok(None),
+                Start::Pending => {}
+            }
+            slot = self.wait(slot, deadline).ok_or(())?;
         }
     }
 
@@ -48,25 +113,34 @@ impl Waiter {
     pub(crate) fn take(&self, deadline: Option<Instant>) -> Option<Result<Report>> {
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            match std::mem::replace(&mut *slot, Slot::Taken) {
+            match std::mem::replace(&mut slot.0, Slot::Taken) {
                 Slot::Ready(outcome) => return Some(*outcome),
                 Slot::Taken => return Some(Err(Error::ReportTaken { child: self.child })),
-                Slot::Pending => *slot = Slot::Pending,
+                Slot::Pending => slot.0 = Slot::Pending,
             }
-            slot = match deadline {
-                None => self
-                    .ready
-                    .wait(slot)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.checked_duration_since(Instant::now())?;
-                    self.ready
-                        .wait_timeout(slot, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
+            slot = self.wait(slot, deadline)?;
         }
+    }
+
+    /// Waits for a change, until `deadline` (`None` once it has passed).
+    fn wait<'a>(
+        &self,
+        slot: MutexGuard<'a, (Slot, Start)>,
+        deadline: Option<Instant>,
+    ) -> Option<MutexGuard<'a, (Slot, Start)>> {
+        Some(match deadline {
+            None => self
+                .ready
+                .wait(slot)
+                .unwrap_or_else(PoisonError::into_inner),
+            Some(deadline) => {
+                let left = deadline.checked_duration_since(Instant::now())?;
+                self.ready
+                    .wait_timeout(slot, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+        })
     }
 }
 
@@ -91,6 +165,24 @@ mod tests {
             waiter.take(None),
             Some(Err(Error::ReportTaken { .. }))
         ));
+    }
+
+    #[test]
+    fn the_start_is_settled_once() {
+        let waiter = Waiter::new(ChildId(2));
+        assert_eq!(waiter.pid(), None);
+        assert_eq!(waiter.wait_started(Some(Instant::now())), Err(()));
+        waiter.started(42);
+        waiter.never_started();
+        assert_eq!(waiter.pid(), Some(42));
+        assert_eq!(waiter.wait_started(None), Ok(Some(42)));
+
+        let stopped = Waiter::new(ChildId(3));
+        stopped.set(Err(Error::Stopped { child: ChildId(3) }));
+        assert_eq!(stopped.wait_started(None), Ok(None));
+        let sent = Waiter::new(ChildId(4));
+        sent.set(Err(Error::ReportSent { child: ChildId(4) }));
+        assert_eq!(sent.wait_started(Some(Instant::now())), Err(()));
     }
 
     #[test]

@@ -41,16 +41,19 @@ fn a_shell_alternating_streams_arrives_in_order() {
 }
 
 #[test]
-fn merged_replaces_separate_sinks() {
+fn merged_after_separate_sinks_is_rejected_not_silently_dropped() {
     let mut sh = Command::new("sh");
     sh.args(["-c", "echo out; echo err >&2"]);
     let job = Job::new(sh)
         .stdout(|_: &[u8]| -> Flow { panic!("the stdout sink must not be used") })
         .stderr(|_: &[u8]| -> Flow { panic!("the stderr sink must not be used") })
         .merged(Collect::new());
-    let mut report = run_one(job, Options::new());
-    assert!(report.success(), "{report:?}");
-    assert_eq!(merged_bytes(&mut report).bytes, b"out\nerr\n");
+    let report = run_one(job, Options::new());
+    assert!(report.pid().is_none(), "started: {report:?}");
+    let Some(procpump::Error::InvalidJob { reason, .. }) = report.error() else {
+        panic!("{report:?}");
+    };
+    assert_eq!(reason, "`stdout` and `merged` both set its output");
 }
 
 /// Twenty thousand small writes alternating between fd 1 and fd 2, each

@@ -17,7 +17,8 @@
 //!   exits (a pidfd on Linux), or `None` where there is none, in which case
 //!   the reactor polls the child's status with a backing-off interval;
 //! - [`splice`]: move bytes from a pipe to a descriptor in the kernel
-//!   (`Unsupported` where there is no such call).
+//!   (`Unsupported` where there is no such call);
+//! - [`open_terminal`]: a pseudo-terminal (POSIX, in `mod.rs` for all).
 //!
 //! Everything else the reactor needs comes from `std`.
 
@@ -44,7 +45,7 @@ mod portable;
 pub(crate) use portable::{Events, Poller};
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 /// What a registered descriptor is watched for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,38 @@ pub(crate) enum Interest {
     /// Nothing: the descriptor stays registered but silent (at most one
     /// hang-up or error may still be reported).
     None,
+}
+
+/// A pseudo-terminal of `columns` × `rows`, its output processing off:
+/// its master side (to read) and its slave side (for the child). Both are
+/// close-on-exec (the child gets the slave through `Stdio`).
+pub(crate) fn open_terminal(columns: u16, rows: u16) -> io::Result<(OwnedFd, OwnedFd)> {
+    use rustix::fs::{open, Mode, OFlags};
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use rustix::termios::{
+        tcgetattr, tcsetattr, tcsetwinsize, OptionalActions, OutputModes, Winsize,
+    };
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let size = Winsize {
+        ws_row: rows,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    tcsetwinsize(&master, size)?;
+    let mut modes = tcgetattr(&slave)?;
+    modes.output_modes.remove(OutputModes::OPOST);
+    tcsetattr(&slave, OptionalActions::Now, &modes)?;
+    Ok((master, slave))
 }
 
 /// Puts `fd` in non-blocking mode. Only ever called on the parent's ends:

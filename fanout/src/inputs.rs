@@ -13,8 +13,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvError, TryRecvError};
+
+use procpump::Waker;
 
 /// Arguments read ahead from a streamed file or stdin, at most.
 pub(crate) const READ_AHEAD: usize = 256;
@@ -62,13 +63,13 @@ impl Inputs {
     /// # Errors
     ///
     /// A file that cannot be opened or read, named.
-    pub(crate) fn open(sources: Vec<Source>, null: bool) -> io::Result<Inputs> {
+    pub(crate) fn open(sources: Vec<Source>, null: bool, waker: Waker) -> io::Result<Inputs> {
         let delimiter = if null { b'\0' } else { b'\n' };
         let mut sources = sources.into_iter();
         let first = match sources.next().unwrap_or(Source::Stdin) {
             Source::Args(args) => First::Args(args.into_iter()),
-            Source::File(path) => First::reader(Box::new(open(&path)?), delimiter),
-            Source::Stdin => First::reader(Box::new(io::stdin()), delimiter),
+            Source::File(path) => First::reader(Box::new(open(&path)?), delimiter, waker),
+            Source::Stdin => First::reader(Box::new(io::stdin()), delimiter, waker),
         };
         let mut rest = Vec::new();
         for source in sources {
@@ -125,9 +126,9 @@ impl Inputs {
         Some(args)
     }
 
-    /// Waits up to `timeout` for a streamed source to give an argument
-    /// (kept for [`next`](Inputs::next)) or to end.
-    pub(crate) fn wait(&mut self, timeout: Duration) {
+    /// Waits for a streamed source to give an argument (kept for
+    /// [`next`](Inputs::next)) or to end.
+    pub(crate) fn wait(&mut self) {
         if let First::Reader {
             lines,
             ahead,
@@ -135,13 +136,12 @@ impl Inputs {
             ended: ended @ false,
         } = &mut self.first
         {
-            match lines.recv_timeout(timeout) {
+            match lines.recv() {
                 Ok(line) => {
                     *read += 1;
                     ahead.push_back(line);
                 }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
+                Err(RecvError) => {
                     *ended = true;
                     self.first_len = Some(*read);
                 }
@@ -165,7 +165,9 @@ impl Inputs {
 }
 
 impl First {
-    fn reader(input: Box<dyn Read + Send>, delimiter: u8) -> First {
+    /// Reads `input` on a thread of its own, waking the reactor at each
+    /// argument and at the end.
+    fn reader(input: Box<dyn Read + Send>, delimiter: u8, waker: Waker) -> First {
         let (sender, lines) = mpsc::sync_channel(READ_AHEAD);
         std::thread::spawn(move || {
             for line in BufReader::new(input).split(delimiter) {
@@ -173,7 +175,10 @@ impl First {
                 if sender.send(OsString::from_vec(line)).is_err() {
                     break;
                 }
+                waker.wake();
             }
+            drop(sender);
+            waker.wake();
         });
         First::Reader {
             lines,
@@ -253,6 +258,11 @@ fn read_all(input: impl BufRead, delimiter: u8) -> io::Result<Vec<OsString>> {
 mod tests {
     use super::*;
 
+    /// A waker of a reactor that is gone: waking it does nothing.
+    fn waker() -> Waker {
+        procpump::Reactor::new().unwrap().waker()
+    }
+
     fn args(words: &[&str]) -> Source {
         Source::Args(words.iter().map(OsString::from).collect())
     }
@@ -260,7 +270,7 @@ mod tests {
     #[test]
     fn the_last_source_varies_fastest() {
         let sources = vec![args(&["a", "b"]), args(&["1", "2", "3"]), args(&["x"])];
-        let mut inputs = Inputs::open(sources, false).unwrap();
+        let mut inputs = Inputs::open(sources, false, waker()).unwrap();
         assert_eq!(inputs.total(), Some(6));
         let mut all = Vec::new();
         while let Some(combination) = inputs.next() {
@@ -272,7 +282,7 @@ mod tests {
 
     #[test]
     fn an_empty_source_gives_nothing() {
-        let mut inputs = Inputs::open(vec![args(&["a"]), args(&[])], false).unwrap();
+        let mut inputs = Inputs::open(vec![args(&["a"]), args(&[])], false, waker()).unwrap();
         assert_eq!(inputs.next(), None);
         assert!(inputs.is_exhausted());
         assert_eq!(inputs.total(), Some(0));

@@ -108,9 +108,8 @@ impl Launcher {
         if config.tail > 0 {
             stderr.push(Tail::new(config.tail));
         }
+        // With `--results` too, the output is printed as usual.
         match (&self.held, &self.lines) {
-            // GNU parallel prints nothing of a job `--results` keeps.
-            _ if config.results.is_some() => {}
             (Some(held), _) => {
                 let (out, err) = held.start(job.seq, &tag);
                 stdout.push(out);

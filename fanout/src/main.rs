@@ -50,22 +50,38 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicUsize;
 
+use procpump::{Reactor, Waker};
+
 use cli::{parse, Config, Parsed, USAGE};
 use inputs::Inputs;
 use launch::{Launcher, Slot};
-use run::{Run, TICK};
+use run::Run;
 
 /// The number of the last of `SIGINT`, `SIGTERM`, `SIGHUP` received; 0
 /// while none was.
 static SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 /// Has those signals set [`SIGNAL`] instead of ending fanout, which would
-/// leave the jobs running in their own process groups.
-fn catch_signals() -> io::Result<()> {
+/// leave the jobs running in their own process groups, and wake the
+/// reactor: the handler writes a byte into a pipe (`signal_hook`'s
+/// self-pipe, no `unsafe`), and a thread reading it calls `waker`.
+fn catch_signals(waker: Waker) -> io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let (read, write) = std::os::unix::net::UnixStream::pair()?;
     for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // The flag first: it is set before the byte is written.
         signal_hook::flag::register_usize(signal, &SIGNAL, signal as usize)?;
+        signal_hook::low_level::pipe::register(signal, write.try_clone()?)?;
     }
+    std::thread::Builder::new()
+        .name("fanout-signals".into())
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            let mut read = read;
+            while std::io::Read::read(&mut read, &mut byte).is_ok_and(|n| n > 0) {
+                waker.wake();
+            }
+        })?;
     Ok(())
 }
 
@@ -81,7 +97,9 @@ fn raise_open_files() {
 }
 
 fn fanout(config: Config) -> io::Result<u8> {
-    catch_signals()?;
+    let mut reactor = Reactor::new()?;
+    let waker = reactor.waker();
+    catch_signals(waker.clone())?;
     raise_open_files();
     for dir in [&config.log_dir, &config.results].into_iter().flatten() {
         std::fs::create_dir_all(dir).map_err(|err| {
@@ -92,11 +110,11 @@ fn fanout(config: Config) -> io::Result<u8> {
         })?;
     }
     let mut config = config;
-    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null)?;
+    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
     if config.dry_run {
         return dry_run(&config, &mut inputs);
     }
-    let mut run = Run::new(config, inputs.sources())?;
+    let mut run = Run::new(config, inputs.sources(), reactor)?;
     run.drive(&mut inputs)?;
     Ok(run.finish(&mut inputs))
 }
@@ -112,7 +130,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
             if inputs.is_exhausted() {
                 break;
             }
-            inputs.wait(TICK);
+            inputs.wait();
             continue;
         };
         seq += 1;

@@ -20,12 +20,11 @@ use crate::launch::{Launcher, Slot};
 use crate::outcome::{job_status, shown, tail_text, Outcome, Tally};
 use crate::SIGNAL;
 
-/// How long one turn of the loop may wait when nothing else wakes it: the
-/// latency of Ctrl-C, of new arguments on stdin while jobs run, and of the
-/// progress line. The one place fanout polls: once the engine has a
-/// `Reactor::waker()`, the stdin reader and the signal handler wake the
-/// loop instead, and [`Run::wait_time`] waits only for `--delay`.
-pub(crate) const TICK: Duration = Duration::from_millis(50);
+/// How often the progress line is redrawn while nothing happens (only
+/// when it is shown: on a terminal). Nothing else in fanout waits on a
+/// clock: new arguments on stdin and signals wake the reactor
+/// ([`procpump::Waker`]), and `--delay` is a deadline.
+const REDRAW: Duration = Duration::from_millis(250);
 
 /// Why fanout stopped starting jobs.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +86,9 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub(crate) fn new(config: Config, sources: usize) -> io::Result<Run> {
+    /// A run on `reactor` (whose waker the stdin reader and the signal
+    /// handler hold).
+    pub(crate) fn new(config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
         let status = Arc::new(StatusLine {
             enabled: io::stderr().is_terminal(),
             shown: AtomicBool::new(false),
@@ -104,7 +105,7 @@ impl Run {
         let now = Instant::now();
         Ok(Run {
             launcher: Launcher::new(&config, sources, &out, &err),
-            reactor: Reactor::new()?,
+            reactor,
             summary: Spool::writer(err.clone()).sink(),
             slots: vec![false; config.jobs.min(1 << 16)],
             status,
@@ -146,24 +147,39 @@ impl Run {
                 if self.stopped.is_some() || exhausted {
                     return Ok(());
                 }
-                match self.delay_left() {
-                    Some(left) => std::thread::sleep(left.min(TICK)),
-                    None => inputs.wait(TICK),
-                }
-            } else {
-                for report in self.reactor.turn(Some(self.wait_time()))? {
-                    self.finished(report);
-                }
+            }
+            // Waits for a child, an argument on stdin, a signal (all wake
+            // the reactor), `--delay`, or the progress line's redraw.
+            for report in self.reactor.turn(self.wait_time())? {
+                self.finished(report);
             }
             self.total = inputs.total();
             self.refresh();
         }
     }
 
-    /// How long a turn may wait: the tick, or less when `--delay` lets the
-    /// next job start sooner.
-    fn wait_time(&self) -> Duration {
-        self.delay_left().map_or(TICK, |left| left.min(TICK))
+    /// How long a turn may wait: until `--delay` lets the next job start,
+    /// the grace of a stop is over (`SIGKILL` is due), or the progress line
+    /// is due; else until something wakes it.
+    fn wait_time(&self) -> Option<Duration> {
+        let redraw = self.status.enabled.then_some(REDRAW);
+        [self.delay_left(), self.grace_left(), redraw]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// While stopping what runs with `SIGTERM`: the time until `SIGKILL`.
+    fn grace_left(&self) -> Option<Duration> {
+        let stopping = matches!(
+            self.stopped,
+            Some(Stop::Signal(_) | Stop::Halt { now: true })
+        );
+        let unkilled = self
+            .running
+            .values()
+            .any(|started| started.stop_sent != Some(Signal::KILL));
+        (stopping && unkilled).then(|| self.config.grace.saturating_sub(self.stop_began.elapsed()))
     }
 
     /// With `--delay`, the time until the next job may start.

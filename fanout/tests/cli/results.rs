@@ -1,6 +1,7 @@
 //! `--results DIR`: each job's stdout, stderr and number in
 //! `DIR/1/ARG1/2/ARG2/{stdout,stderr,seq}`, GNU parallel's layout (20221122:
-//! `/` in an argument becomes `\_`, `\` becomes `\\`; nothing printed).
+//! `/` in an argument becomes `\_`, `\` becomes `\\`), and the output is
+//! still printed.
 
 use crate::support::run;
 
@@ -19,8 +20,10 @@ fn results_writes_gnu_parallels_tree() {
         "x",
     ]);
     assert_eq!(ran.code(), 0, "{}", ran.stderr);
-    assert_eq!(ran.stdout, "");
-    assert_eq!(ran.command_stderr(), "");
+    let mut printed: Vec<&str> = ran.stdout.lines().collect();
+    printed.sort();
+    assert_eq!(printed, ["out a x", "out b/c d x"]);
+    assert_eq!(ran.command_stderr(), "err\nerr\n");
     let read = |path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
     assert_eq!(read("1/a/2/x/stdout"), "out a x\n");
     assert_eq!(read("1/a/2/x/stderr"), "err\n");

@@ -287,6 +287,23 @@ impl Error {
     }
 
     /// The program the error concerns, if it names one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("no-such-program")));
+    /// let report = reactor.run()?.remove(0);
+    /// let error = report.error().unwrap().clone();
+    /// assert_eq!(error.program(), Some("no-such-program"));
+    /// assert_eq!(error.child(), Some(report.id()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn program(&self) -> Option<&str> {
         match self {
             Error::Spawn { program, .. }

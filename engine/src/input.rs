@@ -109,6 +109,23 @@ impl Input {
 
     /// The child reads `/dev/null`: end of file at once. What a job given
     /// no input gets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Input, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("cat")).stdin(Input::null()).stdout(Discard));
+    /// reactor.spawn(Job::new(Command::new("cat")).stdout(Discard)); // the same
+    /// for report in reactor.run()? {
+    ///     assert_eq!(report.stdout().unwrap().bytes(), 0);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn null() -> Input {
         Input::stdio(Stdio::null())
     }
@@ -133,6 +150,28 @@ impl Input {
     /// The child's stdin is `stdio` as it is (a file, one end of a pipe
     /// made elsewhere), with no pipe through the reactor: the report has
     /// no stdin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Input, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// // The output of one child is the input of the next, directly.
+    /// let mut echo = Command::new("echo");
+    /// echo.arg("through a pipe");
+    /// let mut echo = echo.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    /// let pipe = echo.stdout.take().unwrap();
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("cat")).stdin(Input::stdio(pipe)).stdout(procpump::Discard));
+    /// let report = reactor.run()?.remove(0);
+    /// echo.wait().unwrap();
+    /// assert_eq!(report.stdout().unwrap().bytes(), 15);
+    /// assert!(report.stdin().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stdio(stdio: impl Into<Stdio>) -> Input {
         Input {
             kind: Kind::Stdio(stdio.into()),

@@ -6,12 +6,16 @@
 //!   offset `i` of the stream for `seed` depends only on `seed` and `i`, so a
 //!   stream can be generated and checked in chunks of any size, cut anywhere.
 //! * Process-state probes for leak checks: [`open_fds`], [`open_fd_list`],
-//!   [`live_children`], [`process_group_members`]; cleanup after a failed
-//!   check: [`kill_and_reap_children`]; [`eventually`] for outside state
-//!   with no event to wait on.
+//!   [`live_children`], [`process_group_members`], [`live_members`],
+//!   [`tagged`], [`alive`]; of CPU time and memory: [`thread_cpu`],
+//!   [`process_cpu`], [`status_kib`]; cleanup after a failed check:
+//!   [`kill_and_reap_children`], [`kill_group`], [`kill_pid`].
+//! * Waiting: [`eventually`] for outside state with no event to wait on,
+//!   [`within`] to turn a hang into a failure.
 //! * [`sinks`]: sinks that verify ([`sinks::CheckSink`]) or collect
 //!   ([`sinks::Collect`]) a stream and record the calls made on them, to be
-//!   taken back from the report.
+//!   taken back from the report; and sinks that tell the test which thread
+//!   the reactor runs on, that a child started, or that it printed a word.
 //! * [`bin`]: the path of one of this package's child programs.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
 //! * [`child`]: small helpers used by the child programs themselves.
@@ -294,6 +298,40 @@ pub fn line_text(i: u64, width: usize) -> String {
     }
     line.push('\n');
     line
+}
+
+/// Runs `f` on a thread of its own and returns what it returns, or panics
+/// naming `what` if it has not returned within `limit`: a hang in the code
+/// under test fails the test instead of stalling the whole run. A panic in
+/// `f` is raised again here.
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, result) = crossbeam_channel::bounded(1);
+    let worker = std::thread::Builder::new()
+        .name(format!("watched: {what}"))
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .expect("spawn a watched thread");
+    match result.recv_timeout(limit) {
+        Ok(value) => {
+            worker.join().expect("watched thread");
+            value
+        }
+        Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+            panic!("hung: {what} did not finish within {limit:?}")
+        }
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+            // The closure panicked: re-raise its panic here.
+            match worker.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the worker sends before it returns"),
+            }
+        }
+    }
 }
 
 /// Polls `condition` every few milliseconds until it holds or `limit` has

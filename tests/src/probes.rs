@@ -1,6 +1,13 @@
-//! Probes of process state for leak checks: this process's descriptors and
-//! children, the members of a process group; and the clean-up after a
-//! failed check.
+//! Probes of process state: this process's descriptors and children, the
+//! members of a process group, processes found by a tag on their command
+//! line, the CPU time and memory of this process and of its threads; and
+//! the clean-up after a failed check.
+//!
+//! Orphaned processes are re-parented to PID 1, which reaps them when it
+//! gets to it (here, not at once): a zombie (`Z`) that is not our child is
+//! dead, and the probes of other processes count it as gone.
+
+use std::time::Duration;
 
 /// Opens `/proc/self/fd` as a directory, returning the listing's own fd
 /// number (to exclude it) and the open fd numbers.
@@ -127,6 +134,148 @@ pub fn kill_and_reap_children() -> Vec<(i32, char)> {
         }
     }
     children
+}
+
+/// The live (not zombie) processes of process group `pgid`.
+pub fn live_members(pgid: i32) -> Vec<(i32, char)> {
+    process_group_members(pgid)
+        .into_iter()
+        .filter(|&(_, state)| state != 'Z')
+        .collect()
+}
+
+/// The live (not zombie) processes other than this one whose command line
+/// contains `tag` as one of its arguments, or inside one (a `sh -c`
+/// script).
+pub fn tagged(tag: &str) -> Vec<(i32, char)> {
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    let own = std::process::id() as i32;
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if !cmdline.windows(tag.len()).any(|w| w == tag.as_bytes()) {
+            continue;
+        }
+        if let Some(state) = state_of(pid).filter(|&state| state != 'Z') {
+            found.push((pid, state));
+        }
+    }
+    found.sort_unstable();
+    found
+}
+
+/// The state letter of process `pid` (`R`, `S`, `Z`...), if it exists.
+pub fn state_of(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// The session of process `pid` (field 6 of `/proc/PID/stat`).
+pub fn session_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_ascii_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()
+}
+
+/// True if `pid` exists and is not a zombie.
+pub fn alive(pid: i32) -> bool {
+    state_of(pid).is_some_and(|state| state != 'Z')
+}
+
+/// `SIGKILL` to process `pid` (not to a group); errors are ignored.
+pub fn kill_pid(pid: i32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// `SIGKILL` to every process of group `pgid`; errors are ignored. For
+/// cleaning up after a failed check.
+pub fn kill_group(pgid: i32) {
+    if let Some(pgid) = rustix::process::Pid::from_raw(pgid) {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
+}
+
+/// `/proc` reports CPU times in clock ticks of `USER_HZ`, which Linux fixes
+/// at 100 per second for every architecture it exports them on.
+const USER_HZ: u64 = 100;
+
+/// utime + stime of a `/proc/.../stat` line (fields 14 and 15, counted
+/// after the `)` that ends the command name, which may contain spaces).
+fn stat_cpu(stat: &str) -> Duration {
+    let rest = &stat[stat.rfind(')').expect("a stat line") + 1..];
+    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+    // `rest` starts at field 3 (state), so field n is at index n - 3.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    Duration::from_millis(ticks * 1000 / USER_HZ)
+}
+
+/// CPU time (user + system) used so far by thread `tid` of this process.
+pub fn thread_cpu(tid: i32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+        .unwrap_or_else(|err| panic!("reading the stat of thread {tid}: {err}"));
+    stat_cpu(&stat)
+}
+
+/// CPU time (user + system) used so far by this whole process, every
+/// thread included.
+pub fn process_cpu() -> Duration {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat"))
+}
+
+/// The kernel's id of the calling thread.
+pub fn current_tid() -> i32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("/proc/thread-self/stat");
+    stat.split_ascii_whitespace()
+        .next()
+        .and_then(|tid| tid.parse().ok())
+        .expect("a thread id")
+}
+
+/// The threads of this process named `name` (their `comm`, which the
+/// kernel cuts to 15 bytes).
+pub fn threads_named(name: &str) -> Vec<i32> {
+    let name = &name[..name.len().min(15)];
+    let mut tids = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .flatten()
+    {
+        let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() == name {
+            tids.push(tid);
+        }
+    }
+    tids
+}
+
+/// A field of `/proc/self/status` in KiB (`"VmRSS"`, `"VmHWM"`: the peak
+/// resident memory).
+pub fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.split_ascii_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
 //! Sinks the tests hand to the reactor and take back from the report
-//! ([`procpump::Report::take_sink`]) to inspect.
+//! ([`procpump::Report::take_sink`]) to inspect, or that tell the test
+//! something while the reactor runs: which thread it runs on
+//! ([`ThreadProbe`]), that a child started ([`Started`]), or printed a word
+//! ([`OnWord`]).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{mpsc, Arc};
 
 use super::PatternChecker;
-use procpump::{Flow, Sink, StreamContext, StreamEnd};
+use procpump::{Control, Flow, Sink, StreamContext, StreamEnd};
 
 /// Verifies a stream against the pattern for a seed, and records how it
 /// was delivered: chunk count, largest chunk, calls to `start`/`end`.
@@ -112,5 +118,108 @@ impl Sink for Collect {
 
     fn end(&mut self, end: &StreamEnd) {
         self.ends.push(end.clone());
+    }
+}
+
+/// A sink that throws its bytes away and records, in `start`, the id of
+/// the thread it runs on: the reactor's.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadProbe {
+    tid: Arc<AtomicI32>,
+}
+
+impl ThreadProbe {
+    /// A probe that has not run yet.
+    pub fn new() -> ThreadProbe {
+        ThreadProbe::default()
+    }
+
+    /// The reactor thread's id, once the sink has started.
+    pub fn tid(&self) -> Option<i32> {
+        match self.tid.load(Ordering::Acquire) {
+            0 => None,
+            tid => Some(tid),
+        }
+    }
+}
+
+impl Sink for ThreadProbe {
+    fn chunk(&mut self, _chunk: &[u8]) -> Flow {
+        Flow::Continue
+    }
+
+    fn start(&mut self, _context: &StreamContext<'_>) {
+        self.tid.store(crate::current_tid(), Ordering::Release);
+    }
+}
+
+/// Collects a stream and, the first time it has seen `word`, runs
+/// `on_word` with the collected text and the child's [`Control`]: a sink
+/// that acts when the child says it is ready.
+pub struct OnWord {
+    word: &'static [u8],
+    /// Every byte received.
+    pub bytes: Vec<u8>,
+    control: Option<Control>,
+    pid: u32,
+    on_word: Option<OnWordAction>,
+    /// Every `end` call.
+    pub ends: Vec<StreamEnd>,
+}
+
+/// What [`OnWord`] runs: given the bytes so far, the child's pid and its
+/// [`Control`].
+pub type OnWordAction = Box<dyn FnOnce(&[u8], u32, &Control) + Send>;
+
+impl OnWord {
+    /// Runs `on_word(bytes so far, child pid, control)` once `word` has
+    /// arrived.
+    pub fn new(
+        word: &'static str,
+        on_word: impl FnOnce(&[u8], u32, &Control) + Send + 'static,
+    ) -> OnWord {
+        OnWord {
+            word: word.as_bytes(),
+            bytes: Vec::new(),
+            control: None,
+            pid: 0,
+            on_word: Some(Box::new(on_word)),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl Sink for OnWord {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.control = Some(context.control());
+        self.pid = context.pid();
+    }
+
+    fn chunk(&mut self, chunk: &[u8]) -> Flow {
+        self.bytes.extend_from_slice(chunk);
+        if self.bytes.windows(self.word.len()).any(|w| w == self.word) {
+            if let (Some(on_word), Some(control)) = (self.on_word.take(), &self.control) {
+                on_word(&self.bytes, self.pid, control);
+            }
+        }
+        Flow::Continue
+    }
+
+    fn end(&mut self, end: &StreamEnd) {
+        self.ends.push(end.clone());
+    }
+}
+
+/// Sends `()` when its child has started (its stream's `start`), and
+/// discards the bytes.
+pub struct Started(pub mpsc::Sender<()>);
+
+impl Sink for Started {
+    fn start(&mut self, _context: &StreamContext<'_>) {
+        let _ = self.0.send(());
+    }
+
+    fn chunk(&mut self, _chunk: &[u8]) -> Flow {
+        Flow::Continue
     }
 }

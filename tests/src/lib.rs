@@ -16,7 +16,8 @@
 //!   ([`sinks::Collect`]) a stream and record the calls made on them, to be
 //!   taken back from the report; and sinks that tell the test which thread
 //!   the reactor runs on, that a child started, or that it printed a word.
-//! * [`bin`]: the path of one of this package's child programs.
+//! * [`programs`]: builders for the child programs, one for each (`pp_emit`,
+//!   `pp_sleep`, ...); [`bin`]: the path of one of them.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
 //! * [`child`]: small helpers used by the child programs themselves.
 
@@ -25,6 +26,7 @@ use std::io;
 use std::path::PathBuf;
 
 mod probes;
+pub mod programs;
 pub mod sinks;
 
 pub use probes::*;

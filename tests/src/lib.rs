@@ -19,12 +19,15 @@
 //! * [`programs`]: builders for the child programs, one for each (`pp_emit`,
 //!   `pp_sleep`, ...); [`bin`]: the path of one of them.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
+//! * [`alone`]: runs a test alone in a fresh process of its test binary,
+//!   for tests that watch their whole process.
 //! * [`child`]: small helpers used by the child programs themselves.
 
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
+pub mod alone;
 mod probes;
 pub mod programs;
 pub mod sinks;

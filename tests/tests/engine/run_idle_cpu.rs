@@ -3,13 +3,11 @@
 //! spin. Three children end at once and a fourth sleeps for a second; the
 //! thread running the reactor uses (next to) no CPU in that second.
 
-mod channel_support;
-
 use std::process::Command;
 use std::time::Duration;
 
-use channel_support::{current_tid, thread_cpu, within};
 use procpump::{Discard, Job, Reactor};
+use procpump_tests::{current_tid, thread_cpu, within};
 
 /// How long the last child sleeps after the others were reported.
 const SLEEP: &str = "1";

@@ -3,9 +3,9 @@
 //! `SIGPIPE`.
 
 use procpump::{Input, Job, Reactor, Stream, StreamEnd};
+use procpump_tests::fill_pattern;
+use procpump_tests::programs::{pp_exit, pp_read_some};
 use procpump_tests::sinks::Collect;
-use procpump_tests::{bin, fill_pattern};
-use std::process::Command;
 
 const TOTAL: u64 = 100 << 20;
 const READ: u64 = 1000;
@@ -14,8 +14,7 @@ const READ: u64 = 1000;
 fn child_reads_1000_bytes_of_100_mib_then_closes_stdin() {
     let mut data = vec![0u8; TOTAL as usize];
     fill_pattern(7, 0, &mut data);
-    let mut reader = Command::new(bin("pp-read-some"));
-    reader.args([&READ.to_string(), "--sleep-ms", "50"]);
+    let reader = pp_read_some(READ, 50);
 
     let mut reactor = Reactor::new().unwrap();
     reactor.spawn(
@@ -46,10 +45,8 @@ fn child_that_never_reads_stdin_and_exits() {
     // `pp-exit` never touches fd 0: the pipe fills (or not) and then the
     // child exits, closing it. Either every byte fit in the pipe, or the
     // rest is reported unsent; never a hang, never a crash.
-    let mut exit = Command::new(bin("pp-exit"));
-    exit.arg("5");
     let mut reactor = Reactor::new().unwrap();
-    reactor.spawn(Job::new(exit).stdin(Input::bytes(vec![b'x'; 8 << 20])));
+    reactor.spawn(Job::new(pp_exit(5, "", "")).stdin(Input::bytes(vec![b'x'; 8 << 20])));
     let report = reactor.run().unwrap().remove(0);
     assert_eq!(report.code(), Some(5), "{report:?}");
     assert!(report.error().is_none(), "{report:?}");

@@ -6,27 +6,12 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 use procpump::{
     Flow, Job, Options, Reactor, Report, Resumer, Sink, Stream, StreamContext, StreamEnd,
 };
+use procpump_tests::programs::pp_emit;
 use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, PatternChecker};
-use std::process::Command;
+use procpump_tests::PatternChecker;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn emit(stdout: u64, stderr: u64, seed: u64, chunk: u64) -> Command {
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args([
-        "--stdout",
-        &stdout.to_string(),
-        "--stderr",
-        &stderr.to_string(),
-        "--seed",
-        &seed.to_string(),
-        "--chunk",
-        &chunk.to_string(),
-    ]);
-    emit
-}
 
 /// What a [`Pauser`] shares with the test while the reactor runs.
 #[derive(Default)]
@@ -77,12 +62,14 @@ fn paused_stream_stays_paused_while_others_flow_until_resumed() {
     const OTHER_LEN: u64 = 4 << 20;
     let state = Arc::new(PauseState::default());
     let mut reactor = Reactor::new().unwrap();
-    let paused_id = reactor.spawn(Job::new(emit(PAUSED_LEN, 0, 11, 1 << 20)).stdout(Pauser {
+    let emit = pp_emit().stdout(PAUSED_LEN).seed(11).chunk(1 << 20);
+    let paused_id = reactor.spawn(Job::new(emit.command()).stdout(Pauser {
         checker: PatternChecker::new(11),
         state: Arc::clone(&state),
     }));
+    let emit = pp_emit().stdout(OTHER_LEN).stderr(OTHER_LEN).seed(21);
     let other_id = reactor.spawn(
-        Job::new(emit(OTHER_LEN, OTHER_LEN, 21, 64 << 10))
+        Job::new(emit.chunk(64 << 10).command())
             .stdout(CheckSink::new(21))
             .stderr(CheckSink::new(22)),
     );
@@ -206,8 +193,9 @@ fn pause_after_every_chunk_resumed_from_another_thread() {
     };
 
     let mut reactor = Reactor::new().unwrap();
+    let emit = pp_emit().stdout(LEN).stderr(LEN).seed(31).chunk(3001);
     reactor.spawn(
-        Job::new(emit(LEN, LEN, 31, 3001))
+        Job::new(emit.command())
             .stdout(PingPong {
                 checker: PatternChecker::new(31),
                 resumer_to: Some(resumer_to),
@@ -278,8 +266,13 @@ fn close_ends_the_stream_and_the_child_gets_epipe() {
     const LEN: u64 = 256 << 20;
     const STDERR_LEN: u64 = 1 << 20;
     let mut reactor = Reactor::new().unwrap();
+    let emit = pp_emit()
+        .stdout(LEN)
+        .stderr(STDERR_LEN)
+        .seed(41)
+        .chunk(4096);
     reactor.spawn(
-        Job::new(emit(LEN, STDERR_LEN, 41, 4096))
+        Job::new(emit.command())
             .stdout(Closer {
                 checker: PatternChecker::new(41),
                 after: 100_000,
@@ -340,14 +333,13 @@ impl Sink for CloseOnResume {
 fn close_from_resume() {
     let paused = Arc::new(AtomicBool::new(false));
     let mut reactor = Reactor::new().unwrap();
-    let id = reactor.spawn(
-        Job::new(emit(64 << 20, 0, 51, 1 << 20)).stdout(CloseOnResume {
-            paused: Arc::clone(&paused),
-            chunks: 0,
-            bytes: 0,
-            ends: Vec::new(),
-        }),
-    );
+    let emit = pp_emit().stdout(64 << 20).seed(51).chunk(1 << 20);
+    let id = reactor.spawn(Job::new(emit.command()).stdout(CloseOnResume {
+        paused: Arc::clone(&paused),
+        chunks: 0,
+        bytes: 0,
+        ends: Vec::new(),
+    }));
     while !paused.load(Ordering::SeqCst) {
         assert!(reactor.turn(None).unwrap().is_empty());
     }
@@ -391,8 +383,13 @@ fn chunk_boundaries_are_arbitrary_but_the_bytes_exact() {
         let mut ids = Vec::new();
         for (k, &(chunk, len)) in cases.iter().enumerate() {
             let seed = 100 + 2 * k as u64;
+            let emit = pp_emit()
+                .stdout(len)
+                .stderr(len + 1)
+                .seed(seed)
+                .chunk(chunk);
             let id = reactor.spawn(
-                Job::new(emit(len, len + 1, seed, chunk))
+                Job::new(emit.command())
                     .stdout(Sizes {
                         checker: PatternChecker::new(seed),
                         sizes: Vec::new(),

@@ -2,16 +2,13 @@
 //! still holds what the child printed before dying.
 
 use procpump::{Job, Reactor, Stream, StreamEnd};
-use procpump_tests::bin;
+use procpump_tests::programs::pp_signal;
 use procpump_tests::sinks::Collect;
-use std::process::Command;
 
 fn dies_of(signal: i32) {
-    let mut victim = Command::new(bin("pp-signal"));
-    victim.arg(signal.to_string());
     let mut reactor = Reactor::new().unwrap();
     reactor.spawn(
-        Job::new(victim)
+        Job::new(pp_signal(signal))
             .stdout(Collect::new())
             .stderr(Collect::new()),
     );
@@ -54,11 +51,7 @@ fn several_signals_in_one_reactor() {
     let mut reactor = Reactor::new().unwrap();
     let ids: Vec<_> = signals
         .iter()
-        .map(|signal| {
-            let mut victim = Command::new(bin("pp-signal"));
-            victim.arg(signal.to_string());
-            reactor.spawn(Job::new(victim).stdout(Collect::new()))
-        })
+        .map(|&signal| reactor.spawn(Job::new(pp_signal(signal)).stdout(Collect::new())))
         .collect();
     let reports = reactor.run().unwrap();
     assert_eq!(reports.len(), signals.len());

@@ -7,19 +7,12 @@ use crossbeam_channel::{unbounded, Receiver, TryRecvError};
 use procpump::{
     Error, Fill, Input, Job, Reactor, Report, Resumer, Source, Stream, StreamContext, StreamEnd,
 };
+use procpump_tests::programs::{pp_check, pp_read_some};
 use procpump_tests::sinks::Collect;
 use procpump_tests::{bin, fill_pattern, PatternReader};
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// `pp-check` verifying that stdin is `len` bytes of the pattern `seed`.
-fn check(seed: u64, len: u64) -> Command {
-    let mut check = Command::new(bin("pp-check"));
-    check.args(["--seed", &seed.to_string(), "--len", &len.to_string()]);
-    check
-}
 
 fn pattern(seed: u64, len: u64) -> Vec<u8> {
     let mut data = vec![0; len as usize];
@@ -155,19 +148,19 @@ fn bytes_file_reader_and_channel_sources_and_a_failing_reader() {
     let mut reactor = Reactor::new().unwrap();
     let with = |job: Job| job.stdout(Collect::new()).stderr(Collect::new());
     let bytes = reactor.spawn(with(
-        Job::new(check(1, BYTES_LEN)).stdin(Input::bytes(pattern(1, BYTES_LEN))),
+        Job::new(pp_check(1, Some(BYTES_LEN))).stdin(Input::bytes(pattern(1, BYTES_LEN))),
     ));
-    let empty = reactor.spawn(with(Job::new(check(1, 0)).stdin(Input::bytes(""))));
+    let empty = reactor.spawn(with(Job::new(pp_check(1, Some(0))).stdin(Input::bytes(""))));
     let from_file = reactor.spawn(with(
-        Job::new(check(2, FILE_LEN)).stdin(Input::file(std::fs::File::open(&file.0).unwrap())),
+        Job::new(pp_check(2, Some(FILE_LEN)))
+            .stdin(Input::file(std::fs::File::open(&file.0).unwrap())),
     ));
     let reader = reactor.spawn(with(
-        Job::new(check(3, READER_LEN)).stdin(Input::reader(PatternReader::new(3, READER_LEN))),
+        Job::new(pp_check(3, Some(READER_LEN)))
+            .stdin(Input::reader(PatternReader::new(3, READER_LEN))),
     ));
     // Its length is known only at the end: pp-check counts what it got.
-    let mut check_any = Command::new(bin("pp-check"));
-    check_any.args(["--seed", "4"]);
-    let channel = reactor.spawn(with(Job::new(check_any).stdin(Input::source(
+    let channel = reactor.spawn(with(Job::new(pp_check(4, None)).stdin(Input::source(
         ChannelSource {
             chunks,
             resumer_to: Some(resumer_to),
@@ -178,8 +171,7 @@ fn bytes_file_reader_and_channel_sources_and_a_failing_reader() {
     ))));
     // Reads to its end of file, then sleeps for 30 s: it can only end this
     // soon by being killed.
-    let mut some = Command::new(bin("pp-read-some"));
-    some.args(["1G", "--sleep-ms", "30000"]);
+    let some = pp_read_some(1 << 30, 30_000);
     let failing = reactor.spawn(Job::new(some).stdout(Collect::new()).stdin(Input::reader(
         FailingReader {
             good: PatternReader::new(5, GOOD),

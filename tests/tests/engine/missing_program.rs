@@ -2,29 +2,12 @@
 //! carries `Error::Spawn` naming the program; the others are not affected.
 
 use procpump::{Error, Job, Reactor, Stream, StreamEnd};
-use procpump_tests::bin;
+use procpump_tests::programs::pp_emit;
 use procpump_tests::sinks::CheckSink;
 use std::io;
 use std::process::Command;
 
 const CHILDREN: u64 = 50;
-
-fn emit(seed: u64, len: u64) -> Job {
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args([
-        "--stdout",
-        &len.to_string(),
-        "--stderr",
-        &(len / 2).to_string(),
-        "--seed",
-        &seed.to_string(),
-        "--chunk",
-        "7001",
-    ]);
-    Job::new(emit)
-        .stdout(CheckSink::new(seed))
-        .stderr(CheckSink::new(seed + 1))
-}
 
 fn len_of(seed: u64) -> u64 {
     seed * 3001 % (200 * 1024)
@@ -46,7 +29,12 @@ fn missing_program_is_reported_and_the_others_run() {
                 ),
             );
         }
-        ids.push((reactor.spawn(emit(seed, len_of(seed))), seed));
+        let len = len_of(seed);
+        let emit = pp_emit().stdout(len).stderr(len / 2).seed(seed).chunk(7001);
+        let job = Job::new(emit.command())
+            .stdout(CheckSink::new(seed))
+            .stderr(CheckSink::new(seed + 1));
+        ids.push((reactor.spawn(job), seed));
     }
     let missing_id = missing_id.unwrap();
 

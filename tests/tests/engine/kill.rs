@@ -3,10 +3,9 @@
 //! `Reactor::cancel` ends a child whatever its state.
 
 use procpump::{Discard, Flow, Input, Job, Reactor, Sink, Stream, StreamContext, StreamEnd};
-use procpump_tests::bin;
+use procpump_tests::programs::{pp_emit, pp_sleep};
 use procpump_tests::sinks::{CheckSink, Collect};
 use std::io;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,16 +32,13 @@ impl Sink for Started {
 fn kill_ends_one_running_child() {
     let started = Arc::new(AtomicBool::new(false));
     let mut reactor = Reactor::new().unwrap();
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("30000");
     let victim = reactor.spawn(
-        Job::new(sleep)
+        Job::new(pp_sleep(30_000))
             .stdin(Input::reader(io::repeat(b'k')))
             .stdout(Started(Arc::clone(&started), Collect::new()))
             .stderr(Discard),
     );
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args(["--stdout", "2M", "--seed", "3"]);
+    let emit = pp_emit().stdout(2 << 20).seed(3).command();
     let bystander = reactor.spawn(Job::new(emit).stdout(CheckSink::new(3)));
 
     // Not started yet: nothing to kill.
@@ -93,15 +89,10 @@ fn kill_ends_one_running_child() {
 #[test]
 fn cancel_ends_a_child_queued_starting_or_running() {
     let mut reactor = Reactor::with_options(procpump::Options::new().max_running(2)).unwrap();
-    let sleeper = || {
-        let mut sleep = Command::new(bin("pp-sleep"));
-        sleep.arg("30000");
-        Job::new(sleep).stdout(Discard)
-    };
-    let running = reactor.spawn(sleeper());
+    let running = reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard));
     // Handed to the spawner in the first turn, maybe not yet wired.
-    let starting = reactor.spawn(sleeper());
-    let queued = reactor.spawn(sleeper());
+    let starting = reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard));
+    let queued = reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard));
     assert!(reactor.turn(Some(Duration::ZERO)).unwrap().is_empty());
     reactor.cancel(queued).unwrap();
     reactor.cancel(starting).unwrap();

@@ -7,26 +7,18 @@
 //! zombie left) is in `background_drop.rs`, on its own because it counts
 //! this process's children.
 
-mod channel_support;
-
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use channel_support::{within, ThreadProbe};
 use procpump::{ChildHandle, Chunk, Discard, Error, Event, Handle, Job, Stream, StreamEnd};
-use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, eventually, PatternChecker};
+use procpump_tests::programs::{pp_emit, pp_sleep};
+use procpump_tests::sinks::{CheckSink, ThreadProbe};
+use procpump_tests::{eventually, within, PatternChecker};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const SIGKILL: i32 = 9;
-
-fn sleeper(ms: u64) -> Command {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg(ms.to_string());
-    sleep
-}
 
 /// Waits until the reactor has started the child whose stdout `probe` is.
 fn wait_started(probe: &ThreadProbe) {
@@ -57,17 +49,12 @@ fn a_hundred_threads_spawn_through_one_handle_at_once() {
                 let barrier = Arc::clone(&barrier);
                 thread::spawn(move || {
                     let (out, err) = (i * 10_007, 1000 + i);
-                    let mut emit = Command::new(bin("pp-emit"));
-                    emit.args([
-                        "--stdout",
-                        &out.to_string(),
-                        "--stderr",
-                        &err.to_string(),
-                        "--seed",
-                        &(2 * i).to_string(),
-                        "--exit",
-                        &(i % 4).to_string(),
-                    ]);
+                    let emit = pp_emit()
+                        .stdout(out)
+                        .stderr(err)
+                        .seed(2 * i)
+                        .exit((i % 4) as i32)
+                        .command();
                     let job = Job::new(emit)
                         .stdout(CheckSink::new(2 * i))
                         .stderr(CheckSink::new(2 * i + 1));
@@ -109,7 +96,7 @@ fn wait_and_kill_from_other_threads() {
         let spawner = {
             let handle = handle.clone();
             let probe = probe.clone();
-            thread::spawn(move || handle.spawn(Job::new(sleeper(30_000)).stdout(probe)))
+            thread::spawn(move || handle.spawn(Job::new(pp_sleep(30_000)).stdout(probe)))
         };
         let child = Arc::new(spawner.join().expect("the spawning thread"));
         wait_started(&probe);
@@ -181,7 +168,7 @@ fn shutdown_kills_what_runs_and_refuses_later_spawns() {
         let handle = Handle::start().expect("a background reactor");
         let other = handle.clone();
         let probe = ThreadProbe::new();
-        let child = handle.spawn(Job::new(sleeper(30_000)).stdout(probe.clone()));
+        let child = handle.spawn(Job::new(pp_sleep(30_000)).stdout(probe.clone()));
         wait_started(&probe);
         let begin = Instant::now();
         handle.shutdown();
@@ -207,7 +194,7 @@ fn finish_lets_every_child_complete() {
     within(LIMIT, "finishing a handle", || {
         let handle = Handle::start().expect("a background reactor");
         let children: Vec<_> = (0..5)
-            .map(|i| handle.spawn(Job::new(sleeper(100 * i)).stdout(Discard)))
+            .map(|i| handle.spawn(Job::new(pp_sleep(100 * i)).stdout(Discard)))
             .collect();
         let begin = Instant::now();
         handle.finish();
@@ -225,8 +212,7 @@ fn an_events_job_reports_to_its_channel_not_its_handle() {
     within(LIMIT, "an events job through a handle", || {
         let handle = Handle::start().expect("a background reactor");
         let (events, receiver) = crossbeam_channel::bounded::<Event>(4);
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "1M", "--seed", "9"]);
+        let emit = pp_emit().stdout(1 << 20).seed(9).command();
         let child = handle.spawn(Job::new(emit).events(events));
         let id = child.id();
         assert!(matches!(child.wait(), Err(Error::ReportSent { .. })));
@@ -262,8 +248,7 @@ fn a_killed_stream_closes_its_channel() {
     within(LIMIT, "a channel paused when its child is killed", || {
         let handle = Handle::start().expect("a background reactor");
         let (sender, receiver) = crossbeam_channel::bounded::<Chunk>(1);
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "64M"]);
+        let emit = pp_emit().stdout(64 << 20).command();
         let child = handle.spawn(Job::new(emit).stdout(sender));
         // The channel is full, a chunk waits in the sink, the pipe is paused.
         assert!(eventually(Duration::from_secs(10), || receiver.is_full()));

@@ -2,10 +2,10 @@
 //! every byte of every stream is accounted for and verified, per child.
 
 use procpump::{ChildId, Input, Job, Reactor, Stream, StreamEnd};
+use procpump_tests::programs::pp_cat_with_stderr;
 use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, PatternReader};
+use procpump_tests::PatternReader;
 use std::collections::HashMap;
-use std::process::Command;
 
 const CHILDREN: u64 = 200;
 
@@ -41,15 +41,8 @@ fn two_hundred_children_every_byte_accounted_for() {
     let mut plans: HashMap<ChildId, (u64, Plan)> = HashMap::new();
     for i in 0..CHILDREN {
         let p = plan(i);
-        let mut cat = Command::new(bin("pp-cat"));
-        cat.args([
-            "--stderr",
-            &p.stderr_len.to_string(),
-            "--seed",
-            &p.stderr_seed.to_string(),
-        ]);
         let id = reactor.spawn(
-            Job::new(cat)
+            Job::new(pp_cat_with_stderr(p.stderr_len, p.stderr_seed))
                 .stdin(Input::reader(PatternReader::new(p.stdin_seed, p.stdin_len)))
                 .stdout(CheckSink::new(p.stdin_seed))
                 .stderr(CheckSink::new(p.stderr_seed)),

@@ -4,9 +4,9 @@
 //! the reactor must move all three streams at once.
 
 use procpump::{Input, Job, Reactor, Stream, StreamEnd};
+use procpump_tests::programs::pp_cat_with_stderr;
 use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, PatternReader};
-use std::process::Command;
+use procpump_tests::PatternReader;
 
 const GIB: u64 = 1 << 30;
 const STDIN_SEED: u64 = 0xD1;
@@ -14,8 +14,7 @@ const STDERR_SEED: u64 = 0xD2;
 
 #[test]
 fn one_gib_each_way_through_stdin_stdout_and_stderr() {
-    let mut cat = Command::new(bin("pp-cat"));
-    cat.args(["--stderr", "1G", "--seed", &STDERR_SEED.to_string()]);
+    let cat = pp_cat_with_stderr(GIB, STDERR_SEED);
 
     let mut reactor = Reactor::new().unwrap();
     let id = reactor.spawn(

@@ -1,0 +1,21 @@
+//! The reactor's core behaviours, one module each: streams moved at once
+//! (no deadlock), what a sink's `Flow` does, kills, signals, the linger,
+//! stdin sources and a stdin closed early, many children, a program that
+//! cannot start, the pipe budget, an idle `run`, and a background reactor
+//! driven through its `Handle`.
+//!
+//! One test binary for all of them, as cargo's own test suite is: fast to
+//! build, one module per behaviour.
+
+mod background;
+mod deadlock;
+mod flow;
+mod kill;
+mod linger;
+mod many_children;
+mod missing_program;
+mod pipe_budget;
+mod run_idle_cpu;
+mod signal;
+mod stdin_closed_early;
+mod stdin_sources;

@@ -7,19 +7,16 @@
 
 #![allow(clippy::print_stderr)]
 
-mod channel_support;
-
 use std::io::Read;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use channel_support::within;
 use procpump::{Chunk, Input, Job, Reactor, Stream, StreamEnd};
+use procpump_tests::programs::{pp_cat, pp_read_some};
 use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, eventually, PatternChecker, PatternReader};
+use procpump_tests::{eventually, within, PatternChecker, PatternReader};
 
 const GIB: u64 = 1 << 30;
 const LIMIT: Duration = Duration::from_secs(60);
@@ -57,7 +54,7 @@ fn a_gib_through_cat_from_a_channel() {
         let begin = Instant::now();
         let mut reactor = Reactor::new().expect("a reactor");
         reactor.spawn(
-            Job::new(Command::new(bin("pp-cat")))
+            Job::new(pp_cat())
                 .stdin(Input::channel(receiver))
                 .stdout(CheckSink::new(SEED)),
         );
@@ -102,7 +99,7 @@ fn a_child_that_stops_reading_stops_the_producer() {
         let (chunks, chunk_receiver) = crossbeam_channel::bounded::<Chunk>(1);
         let mut reactor = Reactor::new().expect("a reactor");
         reactor.spawn(
-            Job::new(Command::new(bin("pp-cat")))
+            Job::new(pp_cat())
                 .stdin(Input::channel(receiver))
                 .stdout(chunks),
         );
@@ -148,7 +145,7 @@ fn a_producer_that_pauses_is_served_at_once_when_it_sends() {
         let (chunks, chunk_receiver) = crossbeam_channel::bounded::<Chunk>(4);
         let mut reactor = Reactor::new().expect("a reactor");
         reactor.spawn(
-            Job::new(Command::new(bin("pp-cat")))
+            Job::new(pp_cat())
                 .stdin(Input::channel(receiver))
                 .stdout(chunks),
         );
@@ -195,8 +192,7 @@ fn a_child_that_closes_stdin_frees_the_producer() {
             }
             sent
         });
-        let mut some = Command::new(bin("pp-read-some"));
-        some.args(["100K", "--sleep-ms", "0"]);
+        let some = pp_read_some(100 << 10, 0);
         let mut reactor = Reactor::new().expect("a reactor");
         reactor.spawn(
             Job::new(some)
@@ -219,11 +215,7 @@ fn senders_gone_without_a_byte_is_an_empty_stdin() {
         let (sender, receiver) = crossbeam_channel::bounded::<Vec<u8>>(2);
         drop(sender);
         let mut reactor = Reactor::new().expect("a reactor");
-        reactor.spawn(
-            Job::new(Command::new(bin("pp-cat")))
-                .stdin(receiver)
-                .stdout(CheckSink::new(0)),
-        );
+        reactor.spawn(Job::new(pp_cat()).stdin(receiver).stdout(CheckSink::new(0)));
         let report = reactor.run().expect("the run").remove(0);
         assert!(report.success(), "{report:?}");
         let stdin = report.stdin().expect("stdin handled");

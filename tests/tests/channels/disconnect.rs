@@ -13,15 +13,13 @@
 //! paused on a full channel (the watcher thread sees the disconnection) and
 //! while it is flowing (the next send sees it).
 
-mod channel_support;
-
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use channel_support::within;
 use procpump::{ChannelSink, Chunk, Event, Job, OnDisconnect, Reactor, Report, StreamEnd};
-use procpump_tests::{bin, eventually, PatternChecker};
+use procpump_tests::programs::pp_emit;
+use procpump_tests::{eventually, within, PatternChecker};
 
 const LEN: u64 = 256 << 20;
 const READ_SIZE: u64 = 256 * 1024;
@@ -69,15 +67,7 @@ fn run(seed: u64, policy: Option<OnDisconnect>, when: Release) -> (Report, Patte
         drop(receiver);
         checker
     });
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args([
-        "--stdout",
-        &LEN.to_string(),
-        "--seed",
-        &seed.to_string(),
-        "--chunk",
-        "64K",
-    ]);
+    let emit = pp_emit().stdout(LEN).seed(seed).chunk(64 << 10).command();
     let job = match policy {
         None => Job::new(emit).stdout(sender),
         Some(policy) => Job::new(emit).stdout(ChannelSink::new(sender).on_disconnect(policy)),
@@ -219,8 +209,7 @@ fn a_receiver_gone_before_the_first_chunk() {
     for (seed, policy) in [(6, OnDisconnect::Discard), (7, OnDisconnect::Close)] {
         let (sender, receiver) = crossbeam_channel::bounded::<Chunk>(4);
         drop(receiver);
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "4M", "--seed", &seed.to_string()]);
+        let emit = pp_emit().stdout(4 << 20).seed(seed).command();
         let job = Job::new(emit).stdout(ChannelSink::new(sender).on_disconnect(policy));
         let report = within(LIMIT, "a run with no receiver", move || {
             let mut reactor = Reactor::new().expect("a reactor");
@@ -252,16 +241,8 @@ fn an_events_receiver_gone_mid_stream_hangs_nothing() {
     within(LIMIT, "an events run whose receiver goes away", move || {
         let mut reactor = Reactor::new().expect("a reactor");
         for seed in 0..4 {
-            let mut emit = Command::new(bin("pp-emit"));
-            emit.args([
-                "--stdout",
-                "32M",
-                "--stderr",
-                "32M",
-                "--seed",
-                &seed.to_string(),
-            ]);
-            reactor.spawn(Job::new(emit).events(events.clone()));
+            let emit = pp_emit().stdout(32 << 20).stderr(32 << 20).seed(seed);
+            reactor.spawn(Job::new(emit.command()).events(events.clone()));
         }
         drop(events);
         // The reports went to the (gone) events channel, not here.

@@ -8,15 +8,12 @@
 
 #![allow(clippy::print_stderr)]
 
-mod channel_support;
-
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use channel_support::within;
 use procpump::{ChannelSink, Chunk, Job, OnDisconnect, Reactor, StreamEnd};
-use procpump_tests::{bin, PatternChecker};
+use procpump_tests::programs::pp_emit;
+use procpump_tests::{within, PatternChecker};
 
 const SAMPLES: usize = 300;
 const SEED: u64 = 0x1A7;
@@ -34,8 +31,7 @@ fn wait_full(receiver: &crossbeam_channel::Receiver<Chunk>) {
 fn a_paused_stream_resumes_promptly_when_the_consumer_takes_a_chunk() {
     within(Duration::from_secs(60), "the resume-latency run", || {
         let (sender, receiver) = crossbeam_channel::bounded::<Chunk>(1);
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "1G", "--seed", &SEED.to_string()]);
+        let emit = pp_emit().stdout(1 << 30).seed(SEED).command();
         // When the consumer has had enough, the child is stopped by the
         // closed pipe.
         let sink = ChannelSink::new(sender).on_disconnect(OnDisconnect::Close);

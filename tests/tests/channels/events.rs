@@ -8,16 +8,14 @@
 //! The one consumer pauses now and then, so the channel fills and the
 //! reactor has to hold chunks, ends and reports back until it has room.
 
-mod channel_support;
-
 use std::collections::HashMap;
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use channel_support::within;
 use procpump::{ChildId, Error, Event, Job, Reactor, Report, Stream, StreamEnd};
-use procpump_tests::{bin, PatternChecker};
+use procpump_tests::programs::pp_emit;
+use procpump_tests::{within, PatternChecker};
 
 const CHILDREN: u64 = 500;
 /// Every this many children, one that cannot start.
@@ -44,20 +42,13 @@ fn job(i: u64, events: crossbeam_channel::Sender<Event>) -> Job {
         return Job::new(Command::new("/nonexistent/pp-missing")).events(events);
     }
     let (stdout, stderr, code) = plan(i);
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args([
-        "--stdout",
-        &stdout.to_string(),
-        "--stderr",
-        &stderr.to_string(),
-        "--seed",
-        &(2 * i).to_string(),
-        "--chunk",
-        "16K",
-        "--exit",
-        &code.to_string(),
-    ]);
-    Job::new(emit).events(events)
+    let emit = pp_emit()
+        .stdout(stdout)
+        .stderr(stderr)
+        .seed(2 * i)
+        .chunk(16 << 10)
+        .exit(code);
+    Job::new(emit.command()).events(events)
 }
 
 /// One child, as its events told it.
@@ -95,7 +86,7 @@ fn stream_index(stream: Stream) -> usize {
 }
 
 /// Follows every child through the events channel until each has exited
-/// (whether the channel then closes is `channel_close.rs`'s business), then
+/// (whether the channel then closes is `close.rs`'s business), then
 /// takes what else comes until it closes or a second has passed.
 fn follow(
     receiver: crossbeam_channel::Receiver<Event>,

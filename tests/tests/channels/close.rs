@@ -7,15 +7,14 @@
 //! caller holds the report, as the crate's own examples do
 //! (`let reports = reactor.run()?; consumer.join()`).
 
-mod channel_support;
-
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use channel_support::{within, ThreadProbe};
 use procpump::{Chunk, Error, Event, Handle, Job, Options, Reactor, StreamEnd};
-use procpump_tests::{bin, eventually};
+use procpump_tests::programs::pp_sleep;
+use procpump_tests::sinks::ThreadProbe;
+use procpump_tests::{eventually, within};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// How long a consumer may take to see its channel close.
@@ -97,9 +96,7 @@ fn a_chunk_channel_closes_when_its_child_is_cancelled() {
         // One child at a time: the second waits in the queue.
         let handle = Handle::with_options(Options::new().max_running(1)).expect("a handle");
         let probe = ThreadProbe::new();
-        let mut sleep = Command::new(bin("pp-sleep"));
-        sleep.arg("30000");
-        let first = handle.spawn(Job::new(sleep).stdout(probe.clone()));
+        let first = handle.spawn(Job::new(pp_sleep(30_000)).stdout(probe.clone()));
         assert!(eventually(Duration::from_secs(10), || probe
             .tid()
             .is_some()));

@@ -6,25 +6,17 @@
 //! Time bounds: a lower bound is exact (the reactor may not act early); an
 //! upper bound has a generous margin ([`MARGIN`]) for a loaded machine.
 
-mod lifecycle_support;
-
 use std::io;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lifecycle_support::fault;
 use procpump::{Discard, Input, Job, Reactor, Report, Signal, Stream, StreamEnd};
 use procpump_tests::bin;
+use procpump_tests::programs::{pp_exit, pp_fault, pp_sleep};
 use procpump_tests::sinks::Collect;
 
 /// Slack allowed on top of an expected duration.
 const MARGIN: Duration = Duration::from_millis(1500);
-
-fn sleeper(ms: u64) -> Command {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg(ms.to_string());
-    sleep
-}
 
 /// `sh -c SCRIPT`, with `$0` the path of `pp-sleep`.
 fn sh(script: &str) -> Command {
@@ -50,7 +42,7 @@ fn stdout_text(report: &mut Report) -> String {
 fn term_ends_a_child_that_runs_past_its_timeout() {
     let timeout = Duration::from_millis(300);
     let report = run_one(
-        Job::new(sleeper(30_000))
+        Job::new(pp_sleep(30_000))
             .stdout(Collect::new())
             .stderr(Collect::new())
             .timeout(timeout),
@@ -98,7 +90,7 @@ fn the_stop_signal_can_be_chosen() {
         .iter()
         .map(|&signal| {
             reactor.spawn(
-                Job::new(sleeper(30_000))
+                Job::new(pp_sleep(30_000))
                     .stdout(Discard)
                     .timeout(timeout)
                     .stop_signal(signal)
@@ -136,10 +128,8 @@ fn a_child_that_exits_on_term_is_timed_out_with_its_own_code() {
 #[test]
 fn a_child_done_before_its_timeout_is_not_timed_out_and_not_waited_for() {
     let mut reactor = Reactor::new().unwrap();
-    let mut exit = Command::new(bin("pp-exit"));
-    exit.args(["0", "--stdout", "quick"]);
     reactor.spawn(
-        Job::new(exit)
+        Job::new(pp_exit(0, "quick", ""))
             .stdout(Collect::new())
             .timeout(Duration::from_millis(200)),
     );
@@ -152,7 +142,7 @@ fn a_child_done_before_its_timeout_is_not_timed_out_and_not_waited_for() {
 
     // Its timer is still queued when the same reactor runs the next
     // child: it must not hit that one.
-    reactor.spawn(Job::new(sleeper(600)).stdout(Discard));
+    reactor.spawn(Job::new(pp_sleep(600)).stdout(Discard));
     let report = reactor.run().unwrap().remove(0);
     assert!(!report.timed_out(), "{report:?}");
     assert!(report.success(), "{report:?}");
@@ -160,8 +150,8 @@ fn a_child_done_before_its_timeout_is_not_timed_out_and_not_waited_for() {
 
 #[test]
 fn a_child_that_never_reads_its_stdin_is_stopped_by_its_timeout() {
-    let mut hold = Command::new(fault());
-    hold.args(["hold", "--stdout", "100"]);
+    let mut hold = pp_fault("hold");
+    hold.args(["--stdout", "100"]);
     let report = run_one(
         Job::new(hold)
             .stdin(Input::reader(io::repeat(b's')))
@@ -186,7 +176,7 @@ fn many_timeouts_fire_each_at_its_own_time() {
         .collect();
     let ids: Vec<_> = timeouts
         .iter()
-        .map(|&timeout| reactor.spawn(Job::new(sleeper(30_000)).stdout(Discard).timeout(timeout)))
+        .map(|&timeout| reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard).timeout(timeout)))
         .collect();
     let reports = reactor.run().unwrap();
     assert_eq!(reports.len(), timeouts.len());

@@ -13,17 +13,16 @@
 //! orphaned by the child's death are re-parented to PID 1, and a zombie
 //! waiting there to be reaped is dead.
 
-mod lifecycle_support;
-
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use lifecycle_support::{
-    alive, fault, kill_group, kill_pid, live_members, session_of, tagged, within, OnWord,
-};
 use procpump::{Handle, Job, Reactor, Report, Signal, Stream, StreamEnd};
-use procpump_tests::eventually;
+use procpump_tests::programs::pp_fault;
+use procpump_tests::sinks::OnWord;
+use procpump_tests::{
+    alive, eventually, kill_group, kill_pid, live_members, session_of, tagged, within,
+};
 
 /// Slack allowed on top of an expected duration.
 const MARGIN: Duration = Duration::from_millis(1500);
@@ -263,8 +262,8 @@ fn dropping_the_reactor_kills_the_whole_group() {
 fn a_grandchild_that_calls_setsid_escapes() {
     let tag = format!("lifecycle-group-escape-{}", std::process::id());
     let (ready, readies) = mpsc::channel();
-    let mut escape = Command::new(fault());
-    escape.args(["escape", "--holders", "3", "--tag", &tag]);
+    let mut escape = pp_fault("escape");
+    escape.args(["--holders", "3", "--tag", &tag]);
     let mut reactor = Reactor::new().unwrap();
     reactor.spawn(group_job(escape, ready).timeout(Duration::from_millis(300)));
     let mut report = reactor.run().unwrap().remove(0);

@@ -4,19 +4,17 @@
 //! on promptly; the child is reported as usual, with every byte it wrote
 //! before dying; the other children are not affected.
 
-mod lifecycle_support;
-
 use std::process::Command;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use lifecycle_support::{within, OnWord};
 use procpump::{
     Control, Discard, Flow, Handle, Input, Job, Reactor, Signal, Sink, Stream, StreamContext,
     StreamEnd,
 };
-use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, PatternChecker};
+use procpump_tests::programs::{pp_emit, pp_exit};
+use procpump_tests::sinks::{CheckSink, OnWord};
+use procpump_tests::{bin, within, PatternChecker};
 
 /// A child that prints "ready", then sleeps for half a minute.
 fn ready_then_sleep() -> Command {
@@ -52,16 +50,14 @@ impl Sink for KillAfter {
 #[test]
 fn a_sink_kills_its_own_child() {
     let mut reactor = Reactor::new().unwrap();
-    let mut endless = Command::new(bin("pp-emit"));
-    endless.args(["--stdout", "64G", "--chunk", "64K", "--seed", "5"]);
+    let endless = pp_emit().stdout(64 << 30).chunk(64 << 10).seed(5).command();
     let victim = reactor.spawn(Job::new(endless).stdout(KillAfter {
         after: 1 << 20,
         checker: PatternChecker::new(5),
         control: None,
         kills: 0,
     }));
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args(["--stdout", "4M", "--seed", "6"]);
+    let emit = pp_emit().stdout(4 << 20).seed(6).command();
     let bystander = reactor.spawn(Job::new(emit).stdout(CheckSink::new(6)));
 
     let mut reports = within(Duration::from_secs(30), "run", move || {
@@ -238,9 +234,7 @@ fn a_control_left_over_is_harmless() {
     // The child is reported: nothing happens, and the reactor runs on.
     control.kill();
     control.signal(Signal::TERM);
-    let mut exit = Command::new(bin("pp-exit"));
-    exit.arg("0");
-    reactor.spawn(Job::new(exit));
+    reactor.spawn(Job::new(pp_exit(0, "", "")));
     assert!(reactor.run().unwrap()[0].success());
     drop(reactor);
     // The reactor is gone: still nothing happens.

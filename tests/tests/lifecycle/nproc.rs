@@ -29,8 +29,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use procpump::{Error, Job, Reactor, Report, StreamEnd};
-use procpump_tests::bin;
+use procpump_tests::programs::pp_sleep;
 use procpump_tests::sinks::Collect;
+use procpump_tests::{alone, bin};
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
 /// Set in the driver's environment.
@@ -59,13 +60,12 @@ fn children_refused_by_the_process_limit_fail_alone() {
     // the driver runs from copies in a fresh directory of the temporary
     // one, laid out as cargo does (`deps/` beside the programs).
     let copies = Copies::new();
+    let name = alone::test_name(
+        module_path!(),
+        "children_refused_by_the_process_limit_fail_alone",
+    );
     let output = Command::new(&copies.exe)
-        .args([
-            "--exact",
-            "children_refused_by_the_process_limit_fail_alone",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", &name, "--nocapture", "--test-threads=1"])
         .env(DRIVER, "1")
         .uid(NOBODY)
         .gid(NOBODY)
@@ -98,8 +98,9 @@ impl Copies {
         let dir = std::env::temp_dir().join(format!("procpump-nproc-{}", std::process::id()));
         let deps = dir.join("deps");
         fs::create_dir_all(&deps).unwrap();
-        let exe = deps.join("lifecycle_nproc");
-        fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+        let test_binary = std::env::current_exe().unwrap();
+        let exe = deps.join(test_binary.file_name().unwrap());
+        fs::copy(&test_binary, &exe).unwrap();
         fs::copy(bin("pp-sleep"), dir.join("pp-sleep")).unwrap();
         for path in [&dir, &deps] {
             fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
@@ -136,12 +137,6 @@ fn tasks_of(uid: u32) -> u64 {
     tasks
 }
 
-fn sleeper() -> Job {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("1500");
-    Job::new(sleep).stdout(Collect::new())
-}
-
 fn assert_ran(report: &Report) {
     assert!(report.success(), "{report:?}");
     assert_eq!(report.stdout().unwrap().end(), &StreamEnd::Eof);
@@ -166,7 +161,7 @@ fn drive() {
     let program = bin("pp-sleep").to_string_lossy().into_owned();
     let mut reactor = Reactor::new().unwrap();
     for _ in 0..CHILDREN {
-        reactor.spawn(sleeper());
+        reactor.spawn(Job::new(pp_sleep(1500)).stdout(Collect::new()));
     }
     let reports = reactor.run().expect("the reactor itself does not fail");
     assert_eq!(reports.len(), CHILDREN);
@@ -199,7 +194,7 @@ fn drive() {
     // Those children are gone: under the same limit, the same reactor
     // starts more.
     for _ in 0..5 {
-        reactor.spawn(sleeper());
+        reactor.spawn(Job::new(pp_sleep(1500)).stdout(Collect::new()));
     }
     let reports = reactor.run().unwrap();
     assert_eq!(reports.len(), 5);

@@ -7,22 +7,14 @@
 //! starts a queued child only after the one whose slot it takes was
 //! reported, so these intervals never overlap more than n deep.
 
-mod lifecycle_support;
-
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lifecycle_support::{within, Started};
 use procpump::{Discard, Error, Flow, Handle, Job, Options, Reactor, Report, Sink, Stream};
-use procpump_tests::bin;
-use procpump_tests::sinks::{CheckSink, Collect};
-
-fn sleeper(ms: u64) -> Job {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg(ms.to_string());
-    Job::new(sleep).stdout(Collect::new()).stderr(Discard)
-}
+use procpump_tests::programs::{pp_emit, pp_exit, pp_sleep};
+use procpump_tests::sinks::{CheckSink, Collect, Started};
+use procpump_tests::{bin, within};
 
 /// The most reports whose `[started, finished]` intervals overlap at one
 /// instant (an end and a start at the same instant do not overlap).
@@ -67,7 +59,15 @@ fn assert_each_once_in_order(ids: &[procpump::ChildId], reports: &[Report]) {
 #[test]
 fn at_most_four_children_run_at_once() {
     let mut reactor = Reactor::with_options(Options::new().max_running(4)).unwrap();
-    let ids: Vec<_> = (0..40).map(|_| reactor.spawn(sleeper(100))).collect();
+    let ids: Vec<_> = (0..40)
+        .map(|_| {
+            reactor.spawn(
+                Job::new(pp_sleep(100))
+                    .stdout(Collect::new())
+                    .stderr(Discard),
+            )
+        })
+        .collect();
     let begin = Instant::now();
     let reports = reactor.run().unwrap();
     let elapsed = begin.elapsed();
@@ -86,9 +86,14 @@ fn failed_and_timed_out_children_free_their_slots() {
     let mut ids = Vec::new();
     for i in 0..12 {
         let job = match i % 3 {
-            0 => sleeper(30_000).timeout(Duration::from_millis(100)),
+            0 => Job::new(pp_sleep(30_000))
+                .stdout(Collect::new())
+                .stderr(Discard)
+                .timeout(Duration::from_millis(100)),
             1 => Job::new(Command::new("/nonexistent/pp-missing")).stdout(Discard),
-            _ => sleeper(10),
+            _ => Job::new(pp_sleep(10))
+                .stdout(Collect::new())
+                .stderr(Discard),
         };
         ids.push(reactor.spawn(job));
     }
@@ -138,14 +143,11 @@ fn spawning_overlaps_with_io() {
     for options in [Options::new(), Options::new().max_running(256)] {
         let first_chunk = Arc::default();
         let mut reactor = Reactor::with_options(options).unwrap();
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "64M", "--chunk", "64K", "--seed", "4"]);
+        let emit = pp_emit().stdout(64 << 20).chunk(64 << 10).seed(4).command();
         let streamer = reactor
             .spawn(Job::new(emit).stdout(FirstChunk(Arc::clone(&first_chunk), CheckSink::new(4))));
         for _ in 0..400 {
-            let mut exit = Command::new(bin("pp-exit"));
-            exit.args(["0", "--stdout", "x"]);
-            reactor.spawn(Job::new(exit).stdout(Discard));
+            reactor.spawn(Job::new(pp_exit(0, "x", "")).stdout(Discard));
         }
         let mut reports = reactor.run().unwrap();
         assert_eq!(reports.len(), 401);
@@ -173,7 +175,15 @@ fn a_background_reactor_keeps_the_cap() {
             .map(|_| {
                 let handle = handle.clone();
                 scope.spawn(move || {
-                    let children: Vec<_> = (0..6).map(|_| handle.spawn(sleeper(50))).collect();
+                    let children: Vec<_> = (0..6)
+                        .map(|_| {
+                            handle.spawn(
+                                Job::new(pp_sleep(50))
+                                    .stdout(Collect::new())
+                                    .stderr(Discard),
+                            )
+                        })
+                        .collect();
                     children
                         .into_iter()
                         .map(|child| child.wait().unwrap())
@@ -196,9 +206,7 @@ fn a_background_reactor_keeps_the_cap() {
     let long: Vec<_> = (0..3)
         .map(|_| {
             let started = started.clone();
-            let mut sleep = Command::new(bin("pp-sleep"));
-            sleep.arg("30000");
-            handle.spawn(Job::new(sleep).stdout(Started(started)))
+            handle.spawn(Job::new(pp_sleep(30_000)).stdout(Started(started)))
         })
         .collect();
     for _ in 0..3 {

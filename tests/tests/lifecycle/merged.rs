@@ -2,14 +2,11 @@
 //! one sink, so the bytes arrive in the true order the child wrote them,
 //! whatever their size and however the reactor's reads cut them.
 
-mod lifecycle_support;
-
 use std::process::Command;
 
-use lifecycle_support::fault;
 use procpump::{Flow, Job, Options, Reactor, Report, Sink, StreamEnd};
-use procpump_tests::bin;
 use procpump_tests::fill_pattern;
+use procpump_tests::programs::{pp_emit, pp_fault};
 use procpump_tests::sinks::Collect;
 
 fn run_one(job: Job, options: Options) -> Report {
@@ -60,8 +57,8 @@ fn merged_replaces_separate_sinks() {
 fn small_alternating_writes_keep_their_order() {
     const COUNT: u64 = 20_000;
     for options in [Options::new(), Options::new().read_size(4096).pipe_size(0)] {
-        let mut interleave = Command::new(fault());
-        interleave.args(["interleave", "--count", &COUNT.to_string()]);
+        let mut interleave = pp_fault("interleave");
+        interleave.args(["--count", &COUNT.to_string()]);
         let mut report = run_one(Job::new(interleave).merged(Collect::new()), options);
         assert!(report.success(), "{report:?}");
         let mut expected = String::new();
@@ -184,19 +181,9 @@ fn large_interleaved_output_keeps_its_order() {
         (1000, 3 << 20, 0),
     ] {
         let seed = chunk;
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args([
-            "--stdout",
-            &out.to_string(),
-            "--stderr",
-            &err.to_string(),
-            "--chunk",
-            &chunk.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ]);
+        let emit = pp_emit().stdout(out).stderr(err).chunk(chunk).seed(seed);
         let mut report = run_one(
-            Job::new(emit).merged(Interleaved::new(seed, chunk, out, err)),
+            Job::new(emit.command()).merged(Interleaved::new(seed, chunk, out, err)),
             Options::new(),
         );
         assert!(report.success(), "{report:?}");

@@ -2,30 +2,22 @@
 //! are exactly the child's pattern. Appending works (without splice), and a
 //! full disk is an error that names the path and closes the stream.
 
-mod adapters_support;
-
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use std::process::Command;
 
-use adapters_support::TempPath;
+use crate::support::TempPath;
 use procpump::{Job, Reactor, Stream, StreamEnd};
 use procpump_adapters::FileSink;
-use procpump_tests::{bin, PatternChecker};
+use procpump_tests::programs::pp_emit;
+use procpump_tests::PatternChecker;
 
 const SIZE: u64 = 4 << 30;
 const SEED: u64 = 0xF11E;
 
-fn emit(size: u64, seed: u64) -> Command {
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args(["--stdout", &size.to_string(), "--seed", &seed.to_string()]);
-    emit
-}
-
 /// Runs `pp-emit` into `sink` and returns the sink.
 fn write(sink: FileSink, size: u64, seed: u64) -> FileSink {
     let mut reactor = Reactor::new().unwrap();
-    reactor.spawn(Job::new(emit(size, seed)).stdout(sink));
+    reactor.spawn(Job::new(pp_emit().stdout(size).seed(seed).command()).stdout(sink));
     let mut report = reactor.run().unwrap().remove(0);
     assert!(report.success(), "{report:?}");
     assert_eq!(report.stdout().unwrap().bytes(), size);
@@ -89,7 +81,8 @@ fn a_full_disk_is_recorded_and_closes_the_stream() {
     };
     let mut reactor = Reactor::new().unwrap();
     let sink = FileSink::from_file(full, "/dev/full");
-    reactor.spawn(Job::new(emit(64 << 20, 1)).stdout(sink));
+    let emit = pp_emit().stdout(64 << 20).seed(1).command();
+    reactor.spawn(Job::new(emit).stdout(sink));
     let mut report = reactor.run().unwrap().remove(0);
     assert_eq!(report.stdout().unwrap().end(), &StreamEnd::Closed);
     // The child's next write failed: pp-emit exits 3 on EPIPE.

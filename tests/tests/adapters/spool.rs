@@ -2,15 +2,14 @@
 //! the temporary directory, after a run or after the process is killed
 //! mid-run.
 
-mod adapters_support;
-
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use adapters_support::{entries, fresh_dir};
+use crate::support::{entries, fresh_dir};
 use procpump::{Job, Reactor, Stream};
 use procpump_adapters::{Spool, SpoolSink};
-use procpump_tests::{bin, PatternChecker};
+use procpump_tests::programs::{pp_emit, pp_spool_victim};
+use procpump_tests::PatternChecker;
 
 const CHILDREN: u64 = 20;
 const EACH: u64 = 1 << 20;
@@ -21,9 +20,7 @@ fn outputs_come_out_whole_and_no_file_is_left() {
     let spool = Spool::writer(Vec::new()).memory(16 * 1024).temp_dir(&dir);
     let mut reactor = Reactor::new().unwrap();
     for seed in 0..CHILDREN {
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", &EACH.to_string(), "--seed", &seed.to_string()]);
-        emit.args(["--chunk", "4K"]);
+        let emit = pp_emit().stdout(EACH).seed(seed).chunk(4 << 10).command();
         reactor.spawn(Job::new(emit).stdout(spool.sink()));
     }
     for mut report in reactor.run().unwrap() {
@@ -56,7 +53,7 @@ fn outputs_come_out_whole_and_no_file_is_left() {
 #[test]
 fn no_file_is_left_when_the_process_is_killed() {
     let dir = fresh_dir("spool-kill");
-    let mut victim = Command::new(bin("pp-spool-victim"))
+    let mut victim = pp_spool_victim()
         .env("TMPDIR", &dir)
         .stdout(Stdio::piped())
         .spawn()

@@ -1,15 +1,13 @@
 //! `Tagged`: 200 children, 1,000 lines each, onto one writer (a shared
 //! `Vec`, and a real pipe): every line intact, tagged, in order per child.
 
-mod adapters_support;
-
 use std::fs::File;
 use std::io::{Read, Write};
-use std::process::Command;
 
 use procpump::{Job, Reactor};
 use procpump_adapters::Tagged;
-use procpump_tests::{bin, line_text};
+use procpump_tests::line_text;
+use procpump_tests::programs::pp_lines;
 
 const CHILDREN: usize = 200;
 const LINES: u64 = 1000;
@@ -24,13 +22,7 @@ fn width(child: usize) -> usize {
 fn run<W: Write + Send + 'static>(writer: Tagged<W>) {
     let mut reactor = Reactor::new().unwrap();
     for child in 0..CHILDREN {
-        let mut lines = Command::new(bin("pp-lines"));
-        lines.args([
-            "--count",
-            &LINES.to_string(),
-            "--width",
-            &width(child).to_string(),
-        ]);
+        let lines = pp_lines(LINES, width(child));
         reactor.spawn(Job::new(lines).stdout(writer.sink(format!("{child}\t"))));
     }
     for report in reactor.run().unwrap() {

@@ -5,13 +5,8 @@ use std::process::Command;
 
 use procpump::{Job, Reactor, Stream, StreamEnd};
 use procpump_adapters::{communicate, Communicate, Head, HeadTail, Limited, OnLimit, Tail, Tee};
-use procpump_tests::{bin, fill_pattern, PatternChecker};
-
-fn emit(size: &str, seed: u64) -> Command {
-    let mut emit = Command::new(bin("pp-emit"));
-    emit.args(["--stdout", size, "--seed", &seed.to_string()]);
-    emit
-}
+use procpump_tests::programs::{pp_cat_with_stderr, pp_emit, pp_sleep};
+use procpump_tests::{fill_pattern, PatternChecker};
 
 fn pattern(seed: u64, offset: u64, len: usize) -> Vec<u8> {
     let mut bytes = vec![0; len];
@@ -26,7 +21,8 @@ fn limited_truncate_close_and_kill() {
     let modes = [OnLimit::Truncate, OnLimit::Close, OnLimit::Kill];
     for on_limit in modes {
         let sink = Limited::new(limit).on_limit(on_limit);
-        reactor.spawn(Job::new(emit("64M", 5)).stdout(sink));
+        let emit = pp_emit().stdout(64 << 20).seed(5).command();
+        reactor.spawn(Job::new(emit).stdout(sink));
     }
     let mut reports = reactor.run().unwrap();
     reports.sort_by_key(|report| report.id());
@@ -60,7 +56,8 @@ fn head_head_tail_and_tee() {
         .with(Head::new(1000))
         .with(HeadTail::new(300, 400))
         .with(Tail::new(5000));
-    reactor.spawn(Job::new(emit("10M", 8)).stdout(tee));
+    let emit = pp_emit().stdout(10 << 20).seed(8).command();
+    reactor.spawn(Job::new(emit).stdout(tee));
     let mut report = reactor.run().unwrap().remove(0);
     assert!(report.success(), "{report:?}");
     let mut tee: Tee = report.take_sink(Stream::Stdout).unwrap();
@@ -79,9 +76,7 @@ fn communicate_feeds_input_and_caps_output() {
     let input_len = 10 << 20;
     let mut input = vec![0; input_len];
     fill_pattern(21, 0, &mut input);
-    let mut cat = Command::new(bin("pp-cat"));
-    cat.args(["--stderr", "3M", "--seed", "22"]);
-    let captured = Communicate::new(cat)
+    let captured = Communicate::new(pp_cat_with_stderr(3 << 20, 22))
         .stdin(input)
         .stdout_limit(1 << 20)
         .stderr_limit(4 << 20)
@@ -106,9 +101,7 @@ fn communicate_errors_name_the_program() {
 
 #[test]
 fn communicate_stops_a_child_past_its_timeout() {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("10000");
-    let captured = Communicate::new(sleep)
+    let captured = Communicate::new(pp_sleep(10_000))
         .timeout(std::time::Duration::from_millis(200))
         .run()
         .unwrap();

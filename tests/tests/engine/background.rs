@@ -4,8 +4,8 @@
 //! `finish`; spawn failures, events mode and paused channels through it.
 //!
 //! What happens when the last handle is dropped while children run (no
-//! zombie left) is in `background_drop.rs`, on its own because it counts
-//! this process's children.
+//! zombie left) is in `alone/background_drop.rs`, which runs alone because
+//! it counts this process's children.
 
 use std::process::Command;
 use std::sync::{Arc, Barrier};

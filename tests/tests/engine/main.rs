@@ -5,7 +5,8 @@
 //! driven through its `Handle`.
 //!
 //! One test binary for all of them, as cargo's own test suite is: fast to
-//! build, one module per behaviour.
+//! build, one module per behaviour. The engine's tests that watch the
+//! whole process (leaks, drop, panics, exit polling) are in `alone/`.
 
 mod background;
 mod deadlock;

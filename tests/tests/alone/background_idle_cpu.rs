@@ -4,16 +4,15 @@
 //! one) its thread uses (next to) no CPU, and it still answers a spawn at
 //! once.
 //!
-//! One test only in this file: it also measures the CPU time of the whole
+//! It runs alone (`alone::run`): it also measures the CPU time of the whole
 //! process, which tests running alongside would disturb.
-
-mod channel_support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use channel_support::{process_cpu, thread_cpu, within, ThreadProbe};
 use procpump::{Handle, Job};
+use procpump_tests::sinks::ThreadProbe;
+use procpump_tests::{alone, process_cpu, thread_cpu, within};
 
 /// How long each idle spell lasts.
 const IDLE: Duration = Duration::from_secs(1);
@@ -44,32 +43,34 @@ fn idle_spell(tid: i32) -> (Duration, Duration) {
 
 #[test]
 fn an_idle_background_reactor_uses_no_cpu() {
-    within(Duration::from_secs(30), "the idle reactor test", || {
-        let handle = Handle::start().expect("a background reactor");
-        let (tid, first) = probe(&handle);
-        // Idle with no child at all (the first child is reported).
-        let (thread, process) = idle_spell(tid);
-        assert!(
-            thread <= IDLE_CPU_LIMIT,
-            "the reactor thread used {thread:?} of CPU in {IDLE:?} with no child: it spins \
+    alone::run(|| {
+        within(Duration::from_secs(30), "the idle reactor test", || {
+            let handle = Handle::start().expect("a background reactor");
+            let (tid, first) = probe(&handle);
+            // Idle with no child at all (the first child is reported).
+            let (thread, process) = idle_spell(tid);
+            assert!(
+                thread <= IDLE_CPU_LIMIT,
+                "the reactor thread used {thread:?} of CPU in {IDLE:?} with no child: it spins \
              instead of sleeping until notified"
-        );
-        assert!(
-            process <= IDLE_CPU_LIMIT,
-            "the process used {process:?} of CPU in {IDLE:?} with nothing to do"
-        );
-        // It still wakes at once for the next spawn, on the same thread.
-        let (again, second) = probe(&handle);
-        assert_eq!(again, tid, "one reactor thread serves the handle");
-        assert!(
-            first < Duration::from_secs(2) && second < Duration::from_secs(2),
-            "spawning `true` took {first:?}, then {second:?}"
-        );
-        let (thread, _) = idle_spell(tid);
-        assert!(
-            thread <= IDLE_CPU_LIMIT,
-            "the reactor thread used {thread:?} of CPU in {IDLE:?} after its second child"
-        );
-        handle.shutdown();
+            );
+            assert!(
+                process <= IDLE_CPU_LIMIT,
+                "the process used {process:?} of CPU in {IDLE:?} with nothing to do"
+            );
+            // It still wakes at once for the next spawn, on the same thread.
+            let (again, second) = probe(&handle);
+            assert_eq!(again, tid, "one reactor thread serves the handle");
+            assert!(
+                first < Duration::from_secs(2) && second < Duration::from_secs(2),
+                "spawning `true` took {first:?}, then {second:?}"
+            );
+            let (thread, _) = idle_spell(tid);
+            assert!(
+                thread <= IDLE_CPU_LIMIT,
+                "the reactor thread used {thread:?} of CPU in {IDLE:?} after its second child"
+            );
+            handle.shutdown();
+        });
     });
 }

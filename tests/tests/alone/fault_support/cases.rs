@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use procpump::{Job, Signal, StreamEnd};
 use procpump_tests::bin;
+use procpump_tests::programs::{pp_cat, pp_emit, pp_exit, pp_fault, pp_signal};
 
 use super::{pattern_input, Content, Rng, Verify};
-use crate::lifecycle_support::fault;
 
 /// The largest line a `line` child prints: the first child of every round.
 pub const HUGE_LINE: u64 = 100 << 20;
@@ -137,9 +137,10 @@ pub struct Case {
     pub expect: Expect,
 }
 
-fn pp_fault(mode: &str, args: &[String], tag: &str) -> Command {
-    let mut command = Command::new(fault());
-    command.arg(mode).args(args).args(["--tag", tag]);
+/// `pp-fault MODE ARGS --tag TAG`.
+fn tagged_fault(mode: &str, args: &[String], tag: &str) -> Command {
+    let mut command = pp_fault(mode);
+    command.args(args).args(["--tag", tag]);
     command
 }
 
@@ -233,7 +234,7 @@ fn never_reads_stdin(rng: &mut Rng, seed: u64, tag: &str) -> Case {
     if exits {
         options.push(("ms", ms));
     }
-    let command = pp_fault("hold", &args(&options), tag);
+    let command = tagged_fault("hold", &args(&options), tag);
     let program = program_of(&command);
     let mut job = wired(
         command,
@@ -265,7 +266,7 @@ fn never_exits(rng: &mut Rng, tag: &str) -> Case {
     let signal = rng.pick(STOP_SIGNALS);
     let (timeout, grace) = (rng.millis(100, 900), rng.millis(100, 500));
     let group = rng.percent(50);
-    let command = pp_fault("sleep", &[], tag);
+    let command = tagged_fault("sleep", &[], tag);
     let program = program_of(&command);
     let job = Job::new(command)
         .stdout(Verify::new(Content::empty()))
@@ -294,7 +295,7 @@ fn closes_stdout(rng: &mut Rng, seed: u64, tag: &str) -> Case {
     if exits {
         options.push(("ms", ms));
     }
-    let command = pp_fault("hold", &args(&options), tag);
+    let command = tagged_fault("hold", &args(&options), tag);
     let program = program_of(&command);
     let mut job = wired(
         command,
@@ -322,7 +323,7 @@ fn closes_stdout(rng: &mut Rng, seed: u64, tag: &str) -> Case {
 fn one_byte_at_a_time(rng: &mut Rng, seed: u64, tag: &str) -> Case {
     let kind = Kind::OneByteAtATime;
     let len = rng.range(1, 3000);
-    let command = pp_fault("trickle", &args(&[("len", len), ("seed", seed)]), tag);
+    let command = tagged_fault("trickle", &args(&[("len", len), ("seed", seed)]), tag);
     let program = program_of(&command);
     let job = wired(command, Content::Pattern { seed, len }, Content::empty());
     let what = format!("{len} bytes");
@@ -336,8 +337,7 @@ fn exits_at_once(rng: &mut Rng, index: usize) -> Case {
     let kind = Kind::ExitsAtOnce;
     let code = rng.range(0, 5) as i32;
     let (out, err) = (format!("out {index}\n"), format!("err {index}"));
-    let mut command = Command::new(bin("pp-exit"));
-    command.args([&code.to_string(), "--stdout", &out, "--stderr", &err]);
+    let command = pp_exit(code, &out, &err);
     let program = program_of(&command);
     let group = rng.percent(30);
     let job = wired(
@@ -373,13 +373,12 @@ fn binary_garbage(rng: &mut Rng, seed: u64) -> Case {
     let kind = Kind::BinaryGarbage;
     let (out, err) = (rng.range(0, 2 << 20), rng.range(0, 1 << 20));
     let chunk = rng.range(1, 256 << 10);
-    let mut command = Command::new(bin("pp-emit"));
-    command.args(args(&[
-        ("stdout", out),
-        ("stderr", err),
-        ("chunk", chunk),
-        ("seed", seed),
-    ]));
+    let command = pp_emit()
+        .stdout(out)
+        .stderr(err)
+        .chunk(chunk)
+        .seed(seed)
+        .command();
     let program = program_of(&command);
     let job = wired(
         command,
@@ -403,7 +402,7 @@ fn long_line(rng: &mut Rng, seed: u64, index: usize, tag: &str) -> Case {
     } else {
         rng.range(1 << 20, 4 << 20)
     };
-    let command = pp_fault("line", &args(&[("len", len), ("seed", seed)]), tag);
+    let command = tagged_fault("line", &args(&[("len", len), ("seed", seed)]), tag);
     let program = program_of(&command);
     let job = wired(command, Content::Line { seed, len }, Content::empty());
     let what = format!("a line of {len} bytes");
@@ -416,12 +415,7 @@ fn long_line(rng: &mut Rng, seed: u64, index: usize, tag: &str) -> Case {
 fn floods_stderr(rng: &mut Rng, seed: u64) -> Case {
     let kind = Kind::FloodsStderr;
     let err = rng.range(1 << 20, 8 << 20);
-    let mut command = Command::new(bin("pp-emit"));
-    command.args(args(&[
-        ("stderr", err),
-        ("chunk", 64 << 10),
-        ("seed", seed),
-    ]));
+    let command = pp_emit().stderr(err).chunk(64 << 10).seed(seed).command();
     let program = program_of(&command);
     let job = wired(
         command,
@@ -450,7 +444,7 @@ fn ignores_term(rng: &mut Rng, tag: &str) -> Case {
         .arg(format!(
             r#"trap "" TERM; echo ready; exec "$0" sleep --tag {tag}"#
         ))
-        .arg(fault());
+        .arg(bin("pp-fault"));
     let job = Job::new(command)
         .stdout(Verify::new(Content::Exact(b"ready\n".to_vec())))
         .timeout(timeout)
@@ -472,12 +466,7 @@ fn killed_by_sink(rng: &mut Rng, seed: u64) -> Case {
     let kind = Kind::KilledBySink;
     let after = rng.range(1, 1 << 20);
     let chunk = rng.range(1 << 10, 64 << 10);
-    let mut command = Command::new(bin("pp-emit"));
-    command.args(args(&[
-        ("stdout", 64 << 30),
-        ("chunk", chunk),
-        ("seed", seed),
-    ]));
+    let command = pp_emit().stdout(64 << 30).chunk(chunk).seed(seed).command();
     let program = program_of(&command);
     let job = Job::new(command)
         .stdout(Verify::new(Content::Prefix { seed, min: after }).killing_after(after))
@@ -494,8 +483,7 @@ fn killed_by_sink(rng: &mut Rng, seed: u64) -> Case {
 fn dies_of_signal(rng: &mut Rng) -> Case {
     let kind = Kind::DiesOfSignal;
     let signal = rng.pick(&[9, 15, 1]);
-    let mut command = Command::new(bin("pp-signal"));
-    command.arg(signal.to_string());
+    let command = pp_signal(signal);
     let program = program_of(&command);
     let job = wired(
         command,
@@ -512,7 +500,7 @@ fn dies_of_signal(rng: &mut Rng) -> Case {
 fn echo(rng: &mut Rng, seed: u64) -> Case {
     let kind = Kind::Echo;
     let len = rng.range(0, 2 << 20);
-    let command = Command::new(bin("pp-cat"));
+    let command = pp_cat();
     let program = program_of(&command);
     let job = wired(command, Content::Pattern { seed, len }, Content::empty())
         .stdin(pattern_input(seed, len));
@@ -524,7 +512,7 @@ fn echo(rng: &mut Rng, seed: u64) -> Case {
 fn merged(rng: &mut Rng, tag: &str) -> Case {
     let kind = Kind::Merged;
     let count = rng.range(1, 3000);
-    let command = pp_fault("interleave", &args(&[("count", count)]), tag);
+    let command = tagged_fault("interleave", &args(&[("count", count)]), tag);
     let program = program_of(&command);
     let mut text = String::new();
     for i in 0..count {
@@ -562,7 +550,7 @@ fn grandchildren(rng: &mut Rng, seed: u64, tags: &Tags) -> Case {
     if variant == 2 {
         options.push(("ms", 60_000));
     }
-    let command = pp_fault("grandchild", &args(&options), tag);
+    let command = tagged_fault("grandchild", &args(&options), tag);
     let program = program_of(&command);
     match variant {
         0 => {

@@ -11,18 +11,16 @@
 //! feeds stdins, times children out and reaps them; every byte and every
 //! report must come out right.
 //!
-//! One test only in this file: it stops the whole process.
-
-mod lifecycle_support;
+//! It runs alone (`alone::run`): it stops the whole process.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lifecycle_support::within;
 use procpump::{Discard, Handle, Input, Job, Reactor, Stream, StreamEnd};
+use procpump_tests::programs::{pp_cat, pp_emit, pp_exit, pp_sleep};
 use procpump_tests::sinks::CheckSink;
-use procpump_tests::{bin, PatternReader};
+use procpump_tests::{alone, within, PatternReader};
 
 /// Stop/continue cycles the helper delivers.
 const CYCLES: u32 = 400;
@@ -46,27 +44,23 @@ fn round(reactor: &mut Reactor, seed: u64) {
     let mut ids = Vec::new();
     for k in 0..8 {
         let seed = seed * 100 + k;
-        let mut emit = Command::new(bin("pp-emit"));
-        emit.args(["--stdout", "2M", "--stderr", "1M", "--chunk", "16K"]);
-        emit.args(["--seed", &seed.to_string()]);
+        let emit = pp_emit().stdout(2 << 20).stderr(1 << 20).chunk(16 << 10);
         let id = reactor.spawn(
-            Job::new(emit)
+            Job::new(emit.seed(seed).command())
                 .stdout(CheckSink::new(seed))
                 .stderr(CheckSink::new(seed + 1)),
         );
         ids.push((id, true));
         let id = reactor.spawn(
-            Job::new(Command::new(bin("pp-cat")))
+            Job::new(pp_cat())
                 .stdin(Input::reader(PatternReader::new(seed, 1 << 20)))
                 .stdout(CheckSink::new(seed))
                 .stderr(Discard),
         );
         ids.push((id, false));
     }
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("30000");
     let timed = reactor.spawn(
-        Job::new(sleep)
+        Job::new(pp_sleep(30_000))
             .stdout(Discard)
             .timeout(Duration::from_millis(50)),
     );
@@ -95,41 +89,41 @@ fn round(reactor: &mut Reactor, seed: u64) {
 #[test]
 #[allow(clippy::print_stdout)]
 fn stops_and_continues_do_not_disturb_the_reactor() {
-    let mut helper = stopper(std::process::id());
-    let (rounds, cycles) = within(Duration::from_secs(120), "rounds", move || {
-        let mut reactor = Reactor::new().unwrap();
-        let handle = Handle::start().unwrap();
-        let mut rounds = 0;
-        loop {
-            round(&mut reactor, rounds);
-            // A background reactor too: its thread waits on the poller,
-            // the caller on a condition variable.
-            let mut exit = Command::new(bin("pp-exit"));
-            exit.args(["0", "--stdout", "bg"]);
-            let child = handle.spawn(Job::new(exit).stdout(Discard));
-            let report = loop {
-                if let Some(report) = child.wait_timeout(Duration::from_millis(1)) {
-                    break report.unwrap();
+    alone::run(|| {
+        let mut helper = stopper(std::process::id());
+        let (rounds, cycles) = within(Duration::from_secs(120), "rounds", move || {
+            let mut reactor = Reactor::new().unwrap();
+            let handle = Handle::start().unwrap();
+            let mut rounds = 0;
+            loop {
+                round(&mut reactor, rounds);
+                // A background reactor too: its thread waits on the poller,
+                // the caller on a condition variable.
+                let child = handle.spawn(Job::new(pp_exit(0, "bg", "")).stdout(Discard));
+                let report = loop {
+                    if let Some(report) = child.wait_timeout(Duration::from_millis(1)) {
+                        break report.unwrap();
+                    }
+                };
+                assert!(report.success(), "{report:?}");
+                assert_eq!(report.stdout().unwrap().bytes(), 2);
+                rounds += 1;
+                if let Some(status) = helper.try_wait().unwrap() {
+                    assert!(status.success(), "the stopper failed: {status}");
+                    let mut done = String::new();
+                    helper
+                        .stdout
+                        .take()
+                        .unwrap()
+                        .read_to_string(&mut done)
+                        .unwrap();
+                    handle.shutdown();
+                    return (rounds, done.trim().parse::<u32>().unwrap());
                 }
-            };
-            assert!(report.success(), "{report:?}");
-            assert_eq!(report.stdout().unwrap().bytes(), 2);
-            rounds += 1;
-            if let Some(status) = helper.try_wait().unwrap() {
-                assert!(status.success(), "the stopper failed: {status}");
-                let mut done = String::new();
-                helper
-                    .stdout
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut done)
-                    .unwrap();
-                handle.shutdown();
-                return (rounds, done.trim().parse::<u32>().unwrap());
             }
-        }
+        });
+        println!("{rounds} rounds under {cycles} stop/continue cycles");
+        assert_eq!(cycles, CYCLES);
+        assert!(rounds >= 2, "{rounds} rounds");
     });
-    println!("{rounds} rounds under {cycles} stop/continue cycles");
-    assert_eq!(cycles, CYCLES);
-    assert!(rounds >= 2, "{rounds} rounds");
 }

@@ -3,19 +3,13 @@
 //! either: it propagates out of `run` after every child, the one being
 //! wired included, was killed and reaped.
 //!
-//! One test only in this file: it counts the whole process's children.
+//! It runs alone (`alone::run`): it counts the whole process's children.
 
 use procpump::{Discard, Fill, Flow, Input, Job, Reactor, Sink, Source, StreamContext};
-use procpump_tests::{bin, kill_and_reap_children, open_fd_list, open_fds};
+use procpump_tests::programs::pp_sleep;
+use procpump_tests::{alone, kill_and_reap_children, open_fd_list, open_fds};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::process::Command;
-
-fn sleeper() -> Job {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("30000");
-    Job::new(sleep).stdout(Discard)
-}
 
 struct PanicOnStart;
 
@@ -51,28 +45,26 @@ fn check(reactor: &mut Reactor, fds: usize, when: &str) {
 
 #[test]
 fn panic_in_start_leaves_no_child_behind() {
-    drop(Reactor::new().unwrap());
-    let baseline = open_fds();
-    let mut reactor = Reactor::new().unwrap();
-    let with_reactor = open_fds();
+    alone::run(|| {
+        drop(Reactor::new().unwrap());
+        let baseline = open_fds();
+        let mut reactor = Reactor::new().unwrap();
+        let with_reactor = open_fds();
 
-    reactor.spawn(sleeper());
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("30000");
-    reactor.spawn(Job::new(sleep).stdout(PanicOnStart));
-    check(&mut reactor, with_reactor, "panic in Sink::start");
+        reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard));
+        reactor.spawn(Job::new(pp_sleep(30_000)).stdout(PanicOnStart));
+        check(&mut reactor, with_reactor, "panic in Sink::start");
 
-    reactor.spawn(sleeper());
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("30000");
-    reactor.spawn(Job::new(sleep).stdin(Input::source(SourcePanicOnStart)));
-    check(&mut reactor, with_reactor, "panic in Source::start");
+        reactor.spawn(Job::new(pp_sleep(30_000)).stdout(Discard));
+        reactor.spawn(Job::new(pp_sleep(30_000)).stdin(Input::source(SourcePanicOnStart)));
+        check(&mut reactor, with_reactor, "panic in Source::start");
 
-    drop(reactor);
-    let left = kill_and_reap_children();
-    assert!(
-        left.is_empty(),
-        "after drop: children left behind: {left:?}"
-    );
-    assert_eq!(open_fds(), baseline);
+        drop(reactor);
+        let left = kill_and_reap_children();
+        assert!(
+            left.is_empty(),
+            "after drop: children left behind: {left:?}"
+        );
+        assert_eq!(open_fds(), baseline);
+    });
 }

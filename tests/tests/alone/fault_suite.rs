@@ -40,24 +40,22 @@
 //! [`CI_ROUNDS`], then prints the totals:
 //!
 //! ```text
-//! PROCPUMP_SOAK_SECS=600 cargo test -p procpump-tests --release --test fault_suite -- --nocapture
+//! PROCPUMP_SOAK_SECS=600 cargo test -p procpump-tests --release --test alone fault_suite -- --nocapture
 //! ```
 //!
-//! One test only in this file: it counts the whole process's descriptors
+//! It runs alone (`alone::run`): it counts the whole process's descriptors
 //! and children, which tests running alongside would disturb.
-
-mod fault_support;
-mod lifecycle_support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use fault_support::cases::{make_case, Case, Exit, Expect, StdinEnd, Tags};
-use fault_support::{Rng, Verify};
-use lifecycle_support::{kill_pid, tagged, within};
+use crate::fault_support::cases::{make_case, Case, Exit, Expect, StdinEnd, Tags};
+use crate::fault_support::{Rng, Verify};
 use procpump::{Error, Handle, Options, Reactor, Report, Stream, StreamEnd};
-use procpump_tests::{eventually, live_children, open_fd_list, open_fds};
+use procpump_tests::{
+    alone, eventually, kill_pid, live_children, open_fd_list, open_fds, tagged, within,
+};
 
 /// The seed of the first round when `PROCPUMP_FAULT_SEED` is not set.
 const DEFAULT_SEED: u64 = 0x5EED_F00D;
@@ -413,68 +411,70 @@ fn env_u64(name: &str) -> Option<u64> {
 #[test]
 #[allow(clippy::print_stdout)]
 fn fault_suite() {
-    let soak = env_u64("PROCPUMP_SOAK_SECS").map(Duration::from_secs);
-    let base = env_u64("PROCPUMP_FAULT_SEED").unwrap_or_else(|| match soak {
-        Some(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-        None => DEFAULT_SEED,
-    });
-    let rounds = env_u64("PROCPUMP_FAULT_ROUNDS").unwrap_or(CI_ROUNDS);
-    println!("fault suite: base seed {base:#x} (PROCPUMP_FAULT_SEED), soak {soak:?}");
+    alone::run(|| {
+        let soak = env_u64("PROCPUMP_SOAK_SECS").map(Duration::from_secs);
+        let base = env_u64("PROCPUMP_FAULT_SEED").unwrap_or_else(|| match soak {
+            Some(_) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            None => DEFAULT_SEED,
+        });
+        let rounds = env_u64("PROCPUMP_FAULT_ROUNDS").unwrap_or(CI_ROUNDS);
+        println!("fault suite: base seed {base:#x} (PROCPUMP_FAULT_SEED), soak {soak:?}");
 
-    drop(Reactor::new().unwrap());
-    drop(Handle::start().unwrap());
-    let baseline = open_fds();
-    assert!(live_children().is_empty(), "{:?}", live_children());
-    let mut kept = Some(Reactor::new().unwrap());
-    let with_kept = open_fds();
+        drop(Reactor::new().unwrap());
+        drop(Handle::start().unwrap());
+        let baseline = open_fds();
+        assert!(live_children().is_empty(), "{:?}", live_children());
+        let mut kept = Some(Reactor::new().unwrap());
+        let with_kept = open_fds();
 
-    let begin = Instant::now();
-    let mut totals = Totals::default();
-    for k in 0.. {
-        let done = match soak {
-            Some(limit) => begin.elapsed() >= limit,
-            None => k >= rounds,
-        };
-        if done {
-            break;
-        }
-        let seed = base.wrapping_add(k);
-        let mode = Mode::of(seed);
-        let round_begin = Instant::now();
-        let reactor = kept.take().unwrap();
-        let (reactor, outcome, round_totals) =
-            within(ROUND_LIMIT, &format!("round seed {seed:#x}"), move || {
-                let mut reactor = reactor;
-                let mut totals = Totals::default();
-                let outcome = round(seed, mode, &mut reactor, with_kept, &mut totals);
-                (reactor, outcome, totals)
-            });
-        kept = Some(reactor);
-        merge(&mut totals, round_totals);
-        totals.rounds += 1;
-        if soak.is_some() {
-            println!(
-                "round {k} seed {seed:#x} {mode:?}: {:.2?}, {} children so far",
-                round_begin.elapsed(),
-                totals.children
-            );
-        }
-        if let Err(failure) = outcome {
-            println!("{}", totals.summary(begin.elapsed()));
-            panic!(
-                "round {k} ({mode:?}) failed; replay with PROCPUMP_FAULT_SEED={seed:#x} \
+        let begin = Instant::now();
+        let mut totals = Totals::default();
+        for k in 0.. {
+            let done = match soak {
+                Some(limit) => begin.elapsed() >= limit,
+                None => k >= rounds,
+            };
+            if done {
+                break;
+            }
+            let seed = base.wrapping_add(k);
+            let mode = Mode::of(seed);
+            let round_begin = Instant::now();
+            let reactor = kept.take().unwrap();
+            let (reactor, outcome, round_totals) =
+                within(ROUND_LIMIT, &format!("round seed {seed:#x}"), move || {
+                    let mut reactor = reactor;
+                    let mut totals = Totals::default();
+                    let outcome = round(seed, mode, &mut reactor, with_kept, &mut totals);
+                    (reactor, outcome, totals)
+                });
+            kept = Some(reactor);
+            merge(&mut totals, round_totals);
+            totals.rounds += 1;
+            if soak.is_some() {
+                println!(
+                    "round {k} seed {seed:#x} {mode:?}: {:.2?}, {} children so far",
+                    round_begin.elapsed(),
+                    totals.children
+                );
+            }
+            if let Err(failure) = outcome {
+                println!("{}", totals.summary(begin.elapsed()));
+                panic!(
+                    "round {k} ({mode:?}) failed; replay with PROCPUMP_FAULT_SEED={seed:#x} \
                  PROCPUMP_FAULT_ROUNDS=1:\n{failure}"
-            );
+                );
+            }
         }
-    }
-    drop(kept);
-    assert_eq!(open_fds(), baseline, "{:?}", open_fd_list());
-    assert!(live_children().is_empty(), "{:?}", live_children());
-    println!("{}", totals.summary(begin.elapsed()));
-    assert_eq!(totals.leaks, 0);
+        drop(kept);
+        assert_eq!(open_fds(), baseline, "{:?}", open_fd_list());
+        assert!(live_children().is_empty(), "{:?}", live_children());
+        println!("{}", totals.summary(begin.elapsed()));
+        assert_eq!(totals.leaks, 0);
+    });
 }
 
 fn merge(totals: &mut Totals, round: Totals) {

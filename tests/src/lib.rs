@@ -6,14 +6,21 @@
 //!   offset `i` of the stream for `seed` depends only on `seed` and `i`, so a
 //!   stream can be generated and checked in chunks of any size, cut anywhere.
 //! * Process-state probes for leak checks: [`open_fds`], [`open_fd_list`],
-//!   [`live_children`], [`process_group_members`]; cleanup after a failed
-//!   check: [`kill_and_reap_children`]; [`eventually`] for outside state
-//!   with no event to wait on.
+//!   [`live_children`], [`process_group_members`], [`live_members`],
+//!   [`tagged`], [`alive`]; of CPU time and memory: [`thread_cpu`],
+//!   [`process_cpu`], [`status_kib`]; cleanup after a failed check:
+//!   [`kill_and_reap_children`], [`kill_group`], [`kill_pid`].
+//! * Waiting: [`eventually`] for outside state with no event to wait on,
+//!   [`within`] to turn a hang into a failure.
 //! * [`sinks`]: sinks that verify ([`sinks::CheckSink`]) or collect
 //!   ([`sinks::Collect`]) a stream and record the calls made on them, to be
-//!   taken back from the report.
-//! * [`bin`]: the path of one of this package's child programs.
+//!   taken back from the report; and sinks that tell the test which thread
+//!   the reactor runs on, that a child started, or that it printed a word.
+//! * [`programs`]: builders for the child programs, one for each (`pp_emit`,
+//!   `pp_sleep`, ...); [`bin`]: the path of one of them.
 //! * [`line_text`]: the exact line `pp-lines` prints, so tests can check it.
+//! * [`alone`]: runs a test alone in a fresh process of its test binary,
+//!   for tests that watch their whole process.
 //! * [`child`]: small helpers used by the child programs themselves.
 //! * [`sshd`]: a private OpenSSH server on 127.0.0.1 for end-to-end tests
 //!   over `ssh`.
@@ -21,6 +28,13 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
+
+pub mod alone;
+mod probes;
+pub mod programs;
+pub mod sinks;
+
+pub use probes::*;
 
 /// Golden-ratio increment of splitmix64.
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -245,104 +259,6 @@ impl io::Write for PatternChecker {
     }
 }
 
-/// Opens `/proc/self/fd` as a directory, returning the listing's own fd
-/// number (to exclude it) and the open fd numbers.
-fn scan_fds() -> Vec<i32> {
-    use rustix::fs::{Mode, OFlags};
-    use std::os::fd::AsRawFd;
-
-    let dir_fd = rustix::fs::open(
-        "/proc/self/fd",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .expect("open /proc/self/fd");
-    let own = dir_fd.as_raw_fd();
-    let mut dir = rustix::fs::Dir::new(dir_fd).expect("read /proc/self/fd");
-    let mut fds = Vec::new();
-    while let Some(entry) = dir.read() {
-        let entry = entry.expect("read /proc/self/fd");
-        let Ok(name) = entry.file_name().to_str() else {
-            continue;
-        };
-        if let Ok(fd) = name.parse::<i32>() {
-            if fd != own {
-                fds.push(fd);
-            }
-        }
-    }
-    fds.sort_unstable();
-    fds
-}
-
-/// Number of file descriptors open in this process (entries of
-/// `/proc/self/fd`, not counting the one used to list them).
-pub fn open_fds() -> usize {
-    scan_fds().len()
-}
-
-/// The open file descriptors of this process, sorted, each with its
-/// `readlink` target (e.g. `"pipe:[1234]"`, `"/dev/null"`), for diagnostics.
-/// A descriptor closed while listing shows as `"<closed>"`.
-pub fn open_fd_list() -> Vec<(i32, String)> {
-    scan_fds()
-        .into_iter()
-        .map(|fd| {
-            let target = std::fs::read_link(format!("/proc/self/fd/{fd}"))
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| "<closed>".to_owned());
-            (fd, target)
-        })
-        .collect()
-}
-
-/// Parses a `/proc/<pid>/stat` line into `(state, ppid)`.
-///
-/// The `comm` field is in parentheses and may itself contain spaces and
-/// parentheses, so parsing starts after the last `)`.
-fn parse_stat(stat: &str) -> Option<(char, i32)> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_ascii_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
-/// The processes whose parent is this process, as `(pid, state)` sorted by
-/// pid, where `state` is the `/proc/<pid>/stat` state letter (`'R'`, `'S'`,
-/// `'D'`, `'T'`, `'Z'` for an unreaped zombie, ...).
-///
-/// Scans every `/proc/<pid>/stat`; processes that vanish during the scan are
-/// skipped.
-pub fn live_children() -> Vec<(i32, char)> {
-    let me = std::process::id() as i32;
-    processes_where(|stat| parse_stat(stat).is_some_and(|(_, ppid)| ppid == me))
-}
-
-/// `(pid, state)` of every process whose `/proc/<pid>/stat` line `keep`
-/// accepts, sorted by pid. Processes that vanish during the scan are
-/// skipped.
-fn processes_where(keep: impl Fn(&str) -> bool) -> Vec<(i32, char)> {
-    let mut found = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in dir.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        if let Some((state, _)) = parse_stat(&stat).filter(|_| keep(&stat)) {
-            found.push((pid, state));
-        }
-    }
-    found.sort_unstable();
-    found
-}
-
 /// The path of this package's child program `name` (e.g. `"pp-emit"`), as
 /// built by cargo next to the running test executable.
 ///
@@ -391,18 +307,38 @@ pub fn line_text(i: u64, width: usize) -> String {
     line
 }
 
-/// Parses the process group out of a `/proc/<pid>/stat` line (the fifth
-/// field; parsing starts after the last `)` as in [`parse_stat`]).
-fn parse_stat_pgrp(stat: &str) -> Option<i32> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_ascii_whitespace().nth(2)?.parse().ok()
-}
-
-/// The processes in process group `pgid` (any parent), as `(pid, state)`
-/// sorted by pid. Used to find and check grandchildren that a test started
-/// in a group of their own.
-pub fn process_group_members(pgid: i32) -> Vec<(i32, char)> {
-    processes_where(|stat| parse_stat_pgrp(stat) == Some(pgid))
+/// Runs `f` on a thread of its own and returns what it returns, or panics
+/// naming `what` if it has not returned within `limit`: a hang in the code
+/// under test fails the test instead of stalling the whole run. A panic in
+/// `f` is raised again here.
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, result) = crossbeam_channel::bounded(1);
+    let worker = std::thread::Builder::new()
+        .name(format!("watched: {what}"))
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .expect("spawn a watched thread");
+    match result.recv_timeout(limit) {
+        Ok(value) => {
+            worker.join().expect("watched thread");
+            value
+        }
+        Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+            panic!("hung: {what} did not finish within {limit:?}")
+        }
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+            // The closure panicked: re-raise its panic here.
+            match worker.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the worker sends before it returns"),
+            }
+        }
+    }
 }
 
 /// Polls `condition` every few milliseconds until it holds or `limit` has
@@ -419,140 +355,6 @@ pub fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> boo
             return false;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-/// Kills (`SIGKILL`) and reaps every child of this process, returning what
-/// [`live_children`] listed first. For cleaning up after a failed check, so
-/// that a test that found leftovers does not also leave them running.
-pub fn kill_and_reap_children() -> Vec<(i32, char)> {
-    use rustix::process::{kill_process, waitpid, Pid, Signal, WaitOptions};
-    let children = live_children();
-    for &(pid, _) in &children {
-        if let Some(pid) = Pid::from_raw(pid) {
-            let _ = kill_process(pid, Signal::KILL);
-            let _ = waitpid(Some(pid), WaitOptions::empty());
-        }
-    }
-    children
-}
-
-pub mod sinks {
-    //! Sinks the tests hand to the reactor and take back from the report
-    //! ([`procpump::Report::take_sink`]) to inspect.
-
-    use super::PatternChecker;
-    use procpump::{Flow, Sink, StreamContext, StreamEnd};
-
-    /// Verifies a stream against the pattern for a seed, and records how it
-    /// was delivered: chunk count, largest chunk, calls to `start`/`end`.
-    #[derive(Debug)]
-    pub struct CheckSink {
-        /// The checker fed with every chunk.
-        pub checker: PatternChecker,
-        /// Chunks received (an empty one is counted in `empty_chunks`).
-        pub chunks: u64,
-        /// Chunks of length 0 (the reactor must never send one).
-        pub empty_chunks: u64,
-        /// The largest chunk received.
-        pub largest_chunk: usize,
-        /// How many times `start` was called.
-        pub starts: u32,
-        /// Every `end` call, in order (exactly one is expected).
-        pub ends: Vec<StreamEnd>,
-        /// Chunks received after `end` (must stay 0).
-        pub chunks_after_end: u64,
-    }
-
-    impl CheckSink {
-        /// A sink checking the pattern stream of `seed`.
-        pub fn new(seed: u64) -> CheckSink {
-            CheckSink {
-                checker: PatternChecker::new(seed),
-                chunks: 0,
-                empty_chunks: 0,
-                largest_chunk: 0,
-                starts: 0,
-                ends: Vec::new(),
-                chunks_after_end: 0,
-            }
-        }
-
-        /// `Ok` if exactly `len` bytes of the pattern arrived, `start` was
-        /// called once, `end` once with `end`, no chunk was empty and none
-        /// came after the end; otherwise what went wrong.
-        pub fn verify(&self, len: u64, end: &StreamEnd) -> Result<(), String> {
-            self.checker.verify(len)?;
-            if self.starts != 1 {
-                return Err(format!("start called {} times", self.starts));
-            }
-            if self.ends.as_slice() != std::slice::from_ref(end) {
-                return Err(format!("end calls {:?}, expected [{end:?}]", self.ends));
-            }
-            if self.empty_chunks != 0 || self.chunks_after_end != 0 {
-                return Err(format!(
-                    "{} empty chunks, {} chunks after the end",
-                    self.empty_chunks, self.chunks_after_end
-                ));
-            }
-            Ok(())
-        }
-    }
-
-    impl Sink for CheckSink {
-        fn chunk(&mut self, chunk: &[u8]) -> Flow {
-            self.chunks += 1;
-            if chunk.is_empty() {
-                self.empty_chunks += 1;
-            }
-            if !self.ends.is_empty() {
-                self.chunks_after_end += 1;
-            }
-            self.largest_chunk = self.largest_chunk.max(chunk.len());
-            self.checker.feed(chunk);
-            Flow::Continue
-        }
-
-        fn start(&mut self, _context: &StreamContext<'_>) {
-            self.starts += 1;
-        }
-
-        fn end(&mut self, end: &StreamEnd) {
-            self.ends.push(end.clone());
-        }
-    }
-
-    /// Collects a stream's bytes and the calls made on it.
-    #[derive(Debug, Default)]
-    pub struct Collect {
-        /// Every byte received, in order.
-        pub bytes: Vec<u8>,
-        /// How many times `start` was called.
-        pub starts: u32,
-        /// Every `end` call, in order.
-        pub ends: Vec<StreamEnd>,
-    }
-
-    impl Collect {
-        /// An empty collector.
-        pub fn new() -> Collect {
-            Collect::default()
-        }
-    }
-
-    impl Sink for Collect {
-        fn chunk(&mut self, chunk: &[u8]) -> Flow {
-            self.bytes.extend_from_slice(chunk);
-            Flow::Continue
-        }
-
-        fn start(&mut self, _context: &StreamContext<'_>) {
-            self.starts += 1;
-        }
-
-        fn end(&mut self, end: &StreamEnd) {
-            self.ends.push(end.clone());
-        }
     }
 }
 
@@ -793,49 +595,6 @@ mod tests {
         checker.feed(&[0; 100]);
         assert!(checker.first_mismatch().unwrap() < 3);
         assert_eq!(checker.bytes(), 101);
-    }
-
-    #[test]
-    fn parse_stat_handles_odd_comm() {
-        assert_eq!(parse_stat("123 (a) b (c)) Z 456 1 2 3"), Some(('Z', 456)));
-        assert_eq!(parse_stat("1 (init) S 0 1 1"), Some(('S', 0)));
-        assert_eq!(parse_stat("garbage"), None);
-    }
-
-    #[test]
-    fn parse_stat_pgrp_handles_odd_comm() {
-        assert_eq!(parse_stat_pgrp("123 (a) b (c)) Z 456 789 2 3"), Some(789));
-        assert_eq!(parse_stat_pgrp("garbage"), None);
-    }
-
-    #[test]
-    fn fd_and_child_probes() {
-        let before = open_fds();
-        let f = std::fs::File::open("/dev/null").unwrap();
-        assert!(open_fds() > before);
-        assert!(open_fd_list().iter().any(|(_, t)| t == "/dev/null"));
-        drop(f);
-        // Other test threads may open files concurrently; only sanity-check.
-        assert!(open_fds() >= 3);
-        let mut child = std::process::Command::new("sleep")
-            .arg("5")
-            .spawn()
-            .unwrap();
-        let pid = child.id() as i32;
-        assert!(live_children().iter().any(|&(p, _)| p == pid));
-        child.kill().unwrap();
-        // Unreaped: becomes a zombie.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            let kids = live_children();
-            if kids.contains(&(pid, 'Z')) {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "{kids:?}");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        child.wait().unwrap();
-        assert!(!live_children().iter().any(|&(p, _)| p == pid));
     }
 
     #[test]

@@ -7,9 +7,8 @@
 //! One test only in this file: it lowers the limit for the whole process,
 //! and counts the whole process's descriptors and children.
 
-use std::process::Command;
-
 use procpump::{Error, Job, Reactor, Report, StreamEnd};
+use procpump_tests::programs::pp_sleep;
 use procpump_tests::sinks::Collect;
 use procpump_tests::{bin, kill_and_reap_children, live_children, open_fd_list, open_fds};
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
@@ -24,16 +23,6 @@ impl Drop for RestoreLimit {
     fn drop(&mut self) {
         setrlimit(Resource::Nofile, self.0).expect("restore RLIMIT_NOFILE");
     }
-}
-
-/// A child with stdout and stderr wired (each running child holds two
-/// pipe ends and a pidfd; starting it takes six descriptors for a moment).
-fn wired_sleeper() -> Job {
-    let mut sleep = Command::new(bin("pp-sleep"));
-    sleep.arg("1500");
-    Job::new(sleep)
-        .stdout(Collect::new())
-        .stderr(Collect::new())
 }
 
 fn assert_ran(report: &Report) {
@@ -70,8 +59,14 @@ fn children_that_cannot_get_descriptors_fail_alone() {
     .unwrap();
 
     let program = bin("pp-sleep").to_string_lossy().into_owned();
+    // Children with stdout and stderr wired: each running child holds two
+    // pipe ends and a pidfd; starting it takes six descriptors for a moment.
     for _ in 0..CHILDREN {
-        reactor.spawn(wired_sleeper());
+        reactor.spawn(
+            Job::new(pp_sleep(1500))
+                .stdout(Collect::new())
+                .stderr(Collect::new()),
+        );
     }
     let run = reactor.run();
     drop(restore);
@@ -113,7 +108,11 @@ fn children_that_cannot_get_descriptors_fail_alone() {
 
     // The limit restored, the same reactor runs on.
     for _ in 0..CHILDREN {
-        reactor.spawn(wired_sleeper());
+        reactor.spawn(
+            Job::new(pp_sleep(1500))
+                .stdout(Collect::new())
+                .stderr(Collect::new()),
+        );
     }
     let reports = reactor.run().unwrap();
     assert_eq!(reports.len(), CHILDREN);

@@ -284,6 +284,25 @@ impl Job {
     /// [`stderr`](Job::stderr), [`merged`](Job::merged) or
     /// [`events`](Job::events): such a job is not started
     /// ([`Error::InvalidJob`](crate::Error::InvalidJob)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Job, Reactor, Terminal};
+    /// use std::process::Command;
+    ///
+    /// let (chunks, lines) = crossbeam_channel::unbounded::<procpump::Chunk>();
+    /// let mut ls = Command::new("sh");
+    /// ls.args(["-c", "test -t 1 && echo on a terminal"]);
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(ls).terminal(Terminal::new(), chunks));
+    /// assert!(reactor.run()?[0].success());
+    /// let text: Vec<u8> = lines.iter().flat_map(|chunk| chunk.into_bytes()).collect();
+    /// assert_eq!(text, b"on a terminal\n");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn terminal(self, terminal: Terminal, sink: impl IntoSink) -> Job {
         self.set_outputs(
             "terminal",

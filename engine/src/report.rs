@@ -130,6 +130,24 @@ impl Report {
 
     /// The label given to the job ([`Job::label`](crate::Job::label)), if
     /// it is a `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("true")).label(("build", 3)));
+    /// let mut report = reactor.run()?.remove(0);
+    /// assert_eq!(report.label::<(&str, i32)>(), Some(&("build", 3)));
+    /// assert_eq!(report.label::<String>(), None);
+    /// assert_eq!(report.take_label::<(&str, i32)>(), Some(("build", 3)));
+    /// assert_eq!(report.label::<(&str, i32)>(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn label<T: Any>(&self) -> Option<&T> {
         self.label.as_ref()?.downcast_ref()
     }

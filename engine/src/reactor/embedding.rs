@@ -20,6 +20,33 @@ impl Reactor {
     /// nor polls. [`run`](Reactor::run) is not affected.
     ///
     /// [`Control`]: crate::Control
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// let waker = reactor.waker();
+    /// let (jobs, incoming) = crossbeam_channel::unbounded();
+    /// std::thread::spawn(move || {
+    ///     jobs.send(Command::new("true")).unwrap();
+    ///     waker.wake();
+    /// });
+    /// // Waits for the job to arrive, then for it to finish.
+    /// let mut reports = Vec::new();
+    /// while reports.is_empty() {
+    ///     for command in incoming.try_iter() {
+    ///         reactor.spawn(Job::new(command).stdout(Discard));
+    ///     }
+    ///     reports.extend(reactor.turn(None)?);
+    /// }
+    /// assert!(reports[0].success());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn waker(&mut self) -> Waker {
         self.wait_when_idle = true;
         Waker::new(&self.shared)
@@ -30,6 +57,32 @@ impl Reactor {
     /// or reports to hand out; the nearest timer (a timeout, a grace, a
     /// linger) or exit poll otherwise; `None` when only its descriptor can
     /// bring work. For a program that waits in an event loop of its own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Job, Reactor};
+    /// use std::process::Command;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// assert_eq!(reactor.deadline(), None);
+    /// let mut sleep = Command::new("sleep");
+    /// sleep.arg("10");
+    /// reactor.spawn(Job::new(sleep).stdout(Discard).timeout(Duration::from_secs(5)));
+    /// // A child to start: a turn is due now.
+    /// assert!(reactor.deadline().unwrap() <= Instant::now());
+    /// while reactor.running() == 0 {
+    ///     reactor.turn(Some(Duration::from_millis(10)))?;
+    /// }
+    /// // Then its timeout, in about five seconds.
+    /// let left = reactor.deadline().unwrap() - Instant::now();
+    /// assert!(left > Duration::from_secs(4) && left <= Duration::from_secs(5));
+    /// // Dropping the reactor kills the child.
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn deadline(&self) -> Option<Instant> {
         let now = Instant::now();
         let can_start = self

@@ -168,22 +168,22 @@ impl OutputStream {
     /// Acts on what the sink answered, after a chunk of `n` bytes (0 after
     /// a resume): the one place a [`Flow`] is interpreted.
     fn apply(&mut self, flow: Flow, n: usize) -> io::Result<()> {
-        let state = self.take();
-        self.state = match (flow, state) {
-            (Flow::Close, state) => {
-                self.state = state;
-                self.end(StreamEnd::Closed);
-                return Ok(());
-            }
+        if flow == Flow::Close {
+            self.end(StreamEnd::Closed);
+            return Ok(());
+        }
+        // The new state is kept even if changing the pipe's interest fails:
+        // the caller then fails the stream, which ends it from there.
+        let (state, watched) = match (flow, self.take()) {
             (Flow::Discard, State::Reading { mut pipe, sink, .. })
             | (Flow::Discard, State::Paused { mut pipe, sink, .. }) => {
                 self.discarded += n as u64;
-                pipe.watch(Interest::Read)?;
-                State::Discarding { pipe, sink }
+                let watched = pipe.watch(Interest::Read);
+                (State::Discarding { pipe, sink }, watched)
             }
             (Flow::Discard, State::Discarding { pipe, sink }) => {
                 self.discarded += n as u64;
-                State::Discarding { pipe, sink }
+                (State::Discarding { pipe, sink }, Ok(()))
             }
             (
                 Flow::Pause,
@@ -193,8 +193,8 @@ impl OutputStream {
                     splice,
                 },
             ) => {
-                pipe.watch(Interest::None)?;
-                State::Paused { pipe, sink, splice }
+                let watched = pipe.watch(Interest::None);
+                (State::Paused { pipe, sink, splice }, watched)
             }
             (
                 Flow::Continue,
@@ -204,12 +204,13 @@ impl OutputStream {
                     splice,
                 },
             ) => {
-                pipe.watch(Interest::Read)?;
-                State::Reading { pipe, sink, splice }
+                let watched = pipe.watch(Interest::Read);
+                (State::Reading { pipe, sink, splice }, watched)
             }
-            (_, state) => state,
+            (_, state) => (state, Ok(())),
         };
-        Ok(())
+        self.state = state;
+        watched
     }
 
     /// Resumes the stream: a paused one asks its sink ([`Sink::resume`])

@@ -113,12 +113,17 @@ impl StdinStream {
     }
 
     fn wait_for_source(&mut self) -> io::Result<()> {
-        if let State::Writing(mut pipe) = self.take() {
-            let watched = pipe.watch(Interest::None);
-            self.state = State::Waiting(pipe);
-            watched?;
+        match self.take() {
+            State::Writing(mut pipe) => {
+                let watched = pipe.watch(Interest::None);
+                self.state = State::Waiting(pipe);
+                watched
+            }
+            state => {
+                self.state = state;
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// The source has more: watch the pipe again. True if it was waiting.

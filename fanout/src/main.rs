@@ -42,6 +42,7 @@ mod inputs;
 mod joblog;
 mod launch;
 mod outcome;
+mod remote;
 mod run;
 mod template;
 

@@ -7,7 +7,10 @@
 //! the background and watches its own stdin: fanout keeps the job's stdin
 //! open (a source that never has data) until the job ends; when ssh goes
 //! away (a timeout or Ctrl-C stops its process group), the session closes,
-//! the watcher's `cat` reads end of file and the command is sent `SIGTERM`.
+//! the watcher's `cat` reads end of file and sends `SIGTERM` to its whole
+//! process group: sshd starts each session in a session (and process
+//! group) of its own, so that is the command and everything it started,
+//! wherever in the tree, and nothing else.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -214,8 +217,8 @@ impl Ssh {
         let mut script = b"exec 3<&0; sh -c ".to_vec();
         script.extend_from_slice(&quote(&inner));
         script.extend_from_slice(
-            b" & pid=$!; { cat >/dev/null; kill -TERM -- -$pid 2>/dev/null || \
-              kill -TERM $pid; } <&3 >/dev/null 2>&1 & exec 3<&-; wait $pid",
+            b" & pid=$!; { cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 & \
+              exec 3<&-; wait $pid",
         );
         let mut remote = b"exec sh -c ".to_vec();
         remote.extend_from_slice(&quote(&script));

@@ -115,7 +115,14 @@ fn a_timeout_stops_the_remote_command() {
     assert!(ran.elapsed < Duration::from_secs(10), "{ran:?}");
     assert!(
         eventually(Duration::from_secs(5), || processes_with(&sleep).is_empty()),
-        "sleep {sleep} still runs: {:?}",
-        processes_with(&sleep)
+        "sleep {sleep} still runs: {:?}\n{}",
+        processes_with(&sleep),
+        String::from_utf8_lossy(
+            &std::process::Command::new("ps")
+                .args(["-eo", "pid,ppid,pgid,args", "--forest"])
+                .output()
+                .unwrap()
+                .stdout
+        )
     );
 }

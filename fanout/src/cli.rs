@@ -62,6 +62,10 @@ options:
       --tail BYTES       the last BYTES of a failed job's stderr in the summary
                          (default 2048; 0: none)
       --no-summary       no summary on stderr at the end
+  -S, --sshlogin SPEC    run jobs on SPEC: comma-separated [N/]HOST (N job
+                         slots, default -j) or `:` (this machine); repeatable
+      --sshlogin-file FILE  one SPEC a line
+      --ssh CMD          the ssh command (default `ssh`), split into words
   -h, --help             this help
   -V, --version          fanout's version
 
@@ -116,6 +120,10 @@ pub(crate) struct Config {
     pub(crate) log_dir: Option<PathBuf>,
     pub(crate) tail: usize,
     pub(crate) summary: bool,
+    /// `-S`, `--sshlogin-file`: where jobs run; empty: here only.
+    pub(crate) hosts: Vec<crate::remote::Host>,
+    /// `--ssh`: the ssh command's words.
+    pub(crate) ssh: Vec<String>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -153,6 +161,8 @@ impl Default for Config {
             log_dir: None,
             tail: 2048,
             summary: true,
+            hosts: Vec::new(),
+            ssh: vec!["ssh".to_owned()],
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -246,6 +256,15 @@ fn option(config: &mut Config, arg: Name, parser: &mut lexopt::Parser) -> Result
         (_, "log-dir") => config.log_dir = Some(value()?.into()),
         (_, "tail") => config.tail = number(&name, &text(value()?)?, 0)?,
         (_, "no-summary") => config.summary = false,
+        (Some('S'), _) | (_, "sshlogin") => {
+            let hosts = crate::remote::parse_logins(&text(value()?)?)?;
+            config.hosts.extend(hosts);
+        }
+        (_, "sshlogin-file" | "slf") => {
+            let path = PathBuf::from(value()?);
+            config.hosts.extend(crate::remote::read_login_file(&path)?);
+        }
+        (_, "ssh") => config.ssh = crate::remote::split_command(&text(value()?)?)?,
         _ => return Err(format!("unknown option {name}")),
     }
     Ok(())

@@ -20,6 +20,8 @@ pub(crate) const HEADER: &str =
 #[derive(Debug)]
 pub(crate) struct Entry<'a> {
     pub(crate) seq: u64,
+    /// Where it ran (`:`: here).
+    pub(crate) host: &'a str,
     pub(crate) start: SystemTime,
     pub(crate) runtime: Duration,
     /// Bytes the job wrote to stdout.
@@ -88,8 +90,9 @@ pub(crate) fn line(entry: &Entry<'_>) -> Vec<u8> {
         .unwrap_or_default()
         .as_secs_f64();
     let mut line = format!(
-        "{}\t:\t{start:.3}\t{:10.3}\t0\t{}\t{}\t{}\t",
+        "{}\t{}\t{start:.3}\t{:10.3}\t0\t{}\t{}\t{}\t",
         entry.seq,
+        entry.host,
         entry.runtime.as_secs_f64(),
         entry.received,
         entry.exitval,
@@ -133,6 +136,7 @@ mod tests {
     fn a_line_as_gnu_parallel_writes_it() {
         let entry = Entry {
             seq: 3,
+            host: ":",
             start: UNIX_EPOCH + Duration::from_millis(1_795_982_747_141),
             runtime: Duration::from_millis(1894),
             received: 2,

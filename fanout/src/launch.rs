@@ -16,6 +16,7 @@ use procpump_adapters::{FileSink, Tail, Tee};
 use crate::cli::{Config, Tag};
 use crate::console::{Console, Counter};
 use crate::hold::Held;
+use crate::remote::OpenStdin;
 use crate::template::{self, Template};
 
 /// How every job is made: the template, the tag, and where output goes.
@@ -101,6 +102,7 @@ impl Launcher {
         config: &Config,
         job: Slot<'_>,
         command: &OsString,
+        remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
         let tag = self.tag(config, job);
         let mut stdout = Tee::new();
@@ -135,12 +137,23 @@ impl Launcher {
             stdout.push(FileSink::create(dir.join(format!("{}.out", job.seq)))?);
             stderr.push(FileSink::create(dir.join(format!("{}.err", job.seq)))?);
         }
-        let mut sh = Command::new("sh");
-        sh.arg("-c").arg(command).stdin(Stdio::null());
-        sh.env("PARALLEL_SEQ", job.seq.to_string())
-            .env("PARALLEL_JOBSLOT", job.slot.to_string())
-            .env("FANOUT_INDEX", job.seq.to_string());
-        let mut built = Job::new(sh)
+        let env = [
+            ("PARALLEL_SEQ", job.seq.to_string()),
+            ("PARALLEL_JOBSLOT", job.slot.to_string()),
+            ("FANOUT_INDEX", job.seq.to_string()),
+        ];
+        let mut built = match remote {
+            Some((ssh, host)) => {
+                Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
+            }
+            None => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c").arg(command).stdin(Stdio::null());
+                sh.envs(env);
+                Job::new(sh)
+            }
+        };
+        built = built
             .stdout(stdout)
             .stderr(stderr)
             .process_group(true)

@@ -18,6 +18,9 @@
 //!   makes each job: `sh -c COMMAND` in a process group of its own, each
 //!   stream through a `Tee` of the display sink, a byte counter, the files
 //!   of `--results`/`--log-dir`, and on stderr a `Tail` for the summary;
+//! - `remote` is `-S`/`--ssh`: a remote job is `ssh … HOST exec sh -c
+//!   SCRIPT` over a shared connection per host, its stdin held open so
+//!   that the remote side kills the command when ssh goes away;
 //! - the display sink is a `Tagged` sink in line mode (lines whole, one
 //!   write per chunk), or a held sink (`hold`: memory, then unnamed
 //!   temporary files) for `--group`, `-k` and `--retries`;
@@ -42,6 +45,7 @@ mod inputs;
 mod joblog;
 mod launch;
 mod outcome;
+mod remote;
 mod run;
 mod template;
 

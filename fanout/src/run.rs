@@ -18,6 +18,7 @@ use crate::inputs::Inputs;
 use crate::joblog::{Entry, JobLog};
 use crate::launch::{Launcher, Slot};
 use crate::outcome::{job_status, shown, tail_text, Outcome, Tally};
+use crate::remote::{Host, Ssh};
 use crate::SIGNAL;
 
 /// How often the progress line is redrawn while nothing happens (only
@@ -50,9 +51,18 @@ struct Started {
     task: Task,
     command: OsString,
     slot: usize,
+    /// The index of its host in [`Run::hosts`].
+    host: usize,
     start: SystemTime,
     /// The signal fanout sent it to stop it (`SIGTERM`, then `SIGKILL`).
     stop_sent: Option<Signal>,
+}
+
+/// A host's slots.
+struct HostSlots {
+    host: Host,
+    slots: usize,
+    running: usize,
 }
 
 /// Everything one run holds.
@@ -67,6 +77,11 @@ pub(crate) struct Run {
     /// Jobs `--resume` skips.
     skip: HashSet<u64>,
     running: HashMap<ChildId, Started>,
+    /// Where jobs run (this machine only, without `-S`), each with its
+    /// number of slots and of jobs running there.
+    hosts: Vec<HostSlots>,
+    /// The shared ssh connections, with a remote host.
+    ssh: Option<Ssh>,
     retries: VecDeque<Task>,
     /// Job slots in use (`{%}`, `PARALLEL_JOBSLOT`), index + 1.
     slots: Vec<bool>,
@@ -103,11 +118,34 @@ impl Run {
             None => (None, HashSet::new()),
         };
         let now = Instant::now();
+        let hosts: Vec<HostSlots> = if config.hosts.is_empty() {
+            vec![Host {
+                name: None,
+                slots: None,
+            }]
+        } else {
+            config.hosts.clone()
+        }
+        .into_iter()
+        .map(|host| HostSlots {
+            slots: host.slots.unwrap_or(config.jobs),
+            host,
+            running: 0,
+        })
+        .collect();
+        let ssh = if hosts.iter().any(|h| h.host.name.is_some()) {
+            Some(Ssh::start(config.ssh.clone(), &config.hosts)?)
+        } else {
+            None
+        };
+        let capacity: usize = hosts.iter().map(|h| h.slots).sum();
         Ok(Run {
             launcher: Launcher::new(&config, sources, &out, &err),
             reactor,
             summary: Spool::writer(err.clone()).sink(),
-            slots: vec![false; config.jobs.min(1 << 16)],
+            slots: vec![false; capacity.clamp(1, 1 << 16)],
+            hosts,
+            ssh,
             status,
             out,
             err,
@@ -214,7 +252,10 @@ impl Run {
 
     /// Hands the reactor jobs until `--jobs` run (or `--delay` says wait).
     fn start_more(&mut self, inputs: &mut Inputs) {
-        while self.running.len() < self.config.jobs && self.stopped.is_none() {
+        while self.stopped.is_none() {
+            let Some(host) = self.hosts.iter().position(|h| h.running < h.slots) else {
+                break;
+            };
             if self.delay_left().is_some() {
                 break;
             }
@@ -236,11 +277,11 @@ impl Run {
                     }
                 }
             };
-            self.launch(task);
+            self.launch(task, host);
         }
     }
 
-    fn launch(&mut self, task: Task) {
+    fn launch(&mut self, task: Task, host: usize) {
         let slot = self.slots.iter().position(|used| !used).unwrap_or(0);
         self.slots[slot] = true;
         fn slot_of(task: &Task, slot: usize) -> Slot<'_> {
@@ -252,12 +293,17 @@ impl Run {
         }
         let command = self.launcher.command(slot_of(&task, slot));
         self.last_start = Some(Instant::now());
+        let remote = match (&self.ssh, &self.hosts[host].host.name) {
+            (Some(ssh), Some(name)) => Some((ssh, name.as_str())),
+            _ => None,
+        };
         let job = self
             .launcher
-            .job(&self.config, slot_of(&task, slot), &command);
+            .job(&self.config, slot_of(&task, slot), &command, remote);
         let started = Started {
             command,
             slot,
+            host,
             start: SystemTime::now(),
             stop_sent: None,
             task,
@@ -265,6 +311,7 @@ impl Run {
         match job {
             Ok(job) => {
                 let id = self.reactor.spawn(job);
+                self.hosts[host].running += 1;
                 self.running.insert(id, started);
             }
             Err(err) => {
@@ -298,6 +345,7 @@ impl Run {
             return;
         };
         self.slots[started.slot] = false;
+        self.hosts[started.host].running -= 1;
         let outcome = Outcome::of(&report, started.stop_sent.is_some());
         let mut stdout: Option<Tee> = report.take_sink(Stream::Stdout);
         let mut stderr: Option<Tee> = report.take_sink(Stream::Stderr);
@@ -348,6 +396,7 @@ impl Run {
             let (exitval, signal) = outcome.exitval_and_signal(report);
             let entry = Entry {
                 seq,
+                host: self.hosts[started.host].host.label(),
                 start: started.start,
                 runtime: report.map_or(Duration::ZERO, Report::duration),
                 received: report.and_then(Report::stdout).map_or(0, |o| o.bytes()),
@@ -359,7 +408,15 @@ impl Run {
                 let _ = writeln!(self.err, "fanout: joblog: {err}");
             }
         }
-        self.record(seq, &started.command, &outcome, report, tail);
+        let host = self.hosts[started.host].host.name.clone();
+        self.record(
+            seq,
+            host.as_deref(),
+            &started.command,
+            &outcome,
+            report,
+            tail,
+        );
         self.tally.add(&outcome);
         self.check_halt(&outcome, report);
     }
@@ -400,6 +457,7 @@ impl Run {
     fn record(
         &mut self,
         seq: u64,
+        host: Option<&str>,
         command: &OsString,
         outcome: &Outcome,
         report: Option<&Report>,
@@ -418,7 +476,10 @@ impl Run {
                 bytes(report.stderr()),
             );
         }
-        text += &format!(" {}\n", shown(command));
+        match host {
+            Some(host) => text += &format!(" {host}: {}\n", shown(command)),
+            None => text += &format!(" {}\n", shown(command)),
+        }
         if let Some(tail) = tail {
             text += &tail_text(tail);
         }

@@ -16,6 +16,7 @@ mod lines;
 mod order;
 mod results;
 mod signals;
+mod ssh;
 mod stdin;
 mod support;
 mod syntax;

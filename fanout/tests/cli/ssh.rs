@@ -1,0 +1,128 @@
+//! `-S`/`--sshlogin`, `--ssh`: jobs on other machines, against a private
+//! OpenSSH server on 127.0.0.1 (`procpump_tests::sshd`), reached as
+//! `127.0.0.1` and as `localhost`.
+
+use std::time::Duration;
+
+use procpump_tests::sshd::Sshd;
+
+use crate::support::{eventually, processes_with, run, unique_sleep};
+
+fn sorted(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("fanout-ssh-{name}-{}", std::process::id()))
+}
+
+#[test]
+fn remote_jobs_print_what_local_ones_do_and_the_log_names_the_hosts() {
+    let sshd = Sshd::start();
+    let ssh = sshd.ssh_command_line();
+    let log = temp("log");
+    let args: Vec<String> = (1..=50).map(|n| n.to_string()).collect();
+    let mut remote = vec![
+        "--ssh",
+        &ssh,
+        "-S",
+        "2/127.0.0.1,2/localhost,:",
+        "-j",
+        "2",
+        "--joblog",
+        log.to_str().unwrap(),
+        "echo {}",
+        ":::",
+    ];
+    remote.extend(args.iter().map(String::as_str));
+    let mut local = vec!["echo {}", ":::"];
+    local.extend(args.iter().map(String::as_str));
+    let (ran, here) = (run(&remote), run(&local));
+    assert_eq!(ran.code(), 0, "{ran:?}");
+    assert_eq!(sorted(&ran.stdout), sorted(&here.stdout));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let hosts: std::collections::HashSet<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(text.lines().count(), 51, "{text}");
+    for host in ["127.0.0.1", "localhost", ":"] {
+        assert!(hosts.contains(host), "{host} not in {text}");
+    }
+    let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn jobs_share_one_connection_per_host() {
+    let sshd = Sshd::start();
+    let ssh = sshd.ssh_command_line();
+    let mut args = vec!["--ssh", &ssh, "-S", "4/127.0.0.1", "echo {}", ":::"];
+    let numbers: Vec<String> = (1..=40).map(|n| n.to_string()).collect();
+    args.extend(numbers.iter().map(String::as_str));
+    let ran = run(&args);
+    assert_eq!(ran.code(), 0, "{ran:?}");
+    assert_eq!(ran.stdout.lines().count(), 40);
+    let logins = sshd.logins();
+    assert!(logins <= 4, "{logins} logins for 40 jobs");
+}
+
+#[test]
+fn an_unreachable_host_fails_its_jobs_only() {
+    let sshd = Sshd::start();
+    let ssh = sshd.ssh_command_line();
+    let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
+    let mut args = vec![
+        "--ssh",
+        &ssh,
+        "-S",
+        "1/nonexistent.invalid,1/:",
+        "echo {}",
+        ":::",
+    ];
+    args.extend(numbers.iter().map(String::as_str));
+    let ran = run(&args);
+    let failed = ran
+        .stderr
+        .lines()
+        .filter(|line| line.contains("nonexistent.invalid: echo"))
+        .count();
+    assert!(failed >= 1, "{ran:?}");
+    assert_eq!(ran.code() as usize, failed, "{ran:?}");
+    assert_eq!(ran.stdout.lines().count(), 6 - failed, "{ran:?}");
+    assert!(ran.stderr.contains("exit 255"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_timeout_stops_the_remote_command() {
+    let sshd = Sshd::start();
+    let ssh = sshd.ssh_command_line();
+    let sleep = unique_sleep();
+    let ran = run(&[
+        "--ssh",
+        &ssh,
+        "-S",
+        "127.0.0.1",
+        "--timeout",
+        "1",
+        "sleep",
+        ":::",
+        &sleep,
+    ]);
+    assert_eq!(ran.code(), 1, "{ran:?}");
+    assert!(ran.elapsed < Duration::from_secs(10), "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&sleep).is_empty()),
+        "sleep {sleep} still runs: {:?}\n{}",
+        processes_with(&sleep),
+        String::from_utf8_lossy(
+            &std::process::Command::new("ps")
+                .args(["-eo", "pid,ppid,pgid,args", "--forest"])
+                .output()
+                .unwrap()
+                .stdout
+        )
+    );
+}

@@ -23,7 +23,7 @@ fn remote_jobs_print_what_local_ones_do_and_the_log_names_the_hosts() {
     let sshd = Sshd::start();
     let ssh = sshd.ssh_command_line();
     let log = temp("log");
-    let args: Vec<String> = (1..=50).map(|n| n.to_string()).collect();
+    let args: Vec<String> = (1..=200).map(|n| n.to_string()).collect();
     let mut remote = vec![
         "--ssh",
         &ssh,
@@ -33,14 +33,16 @@ fn remote_jobs_print_what_local_ones_do_and_the_log_names_the_hosts() {
         "2",
         "--joblog",
         log.to_str().unwrap(),
-        "echo {}",
+        "echo {}; [ {} -le 195 ]",
         ":::",
     ];
     remote.extend(args.iter().map(String::as_str));
-    let mut local = vec!["echo {}", ":::"];
+    let mut local = vec!["echo {}; [ {} -le 195 ]", ":::"];
     local.extend(args.iter().map(String::as_str));
     let (ran, here) = (run(&remote), run(&local));
-    assert_eq!(ran.code(), 0, "{ran:?}");
+    // Five jobs fail, here and there: the exit status is their number.
+    assert_eq!(here.code(), 5, "{here:?}");
+    assert_eq!(ran.code(), 5, "{ran:?}");
     assert_eq!(sorted(&ran.stdout), sorted(&here.stdout));
     let text = std::fs::read_to_string(&log).unwrap();
     let hosts: std::collections::HashSet<&str> = text
@@ -48,7 +50,7 @@ fn remote_jobs_print_what_local_ones_do_and_the_log_names_the_hosts() {
         .skip(1)
         .map(|line| line.split('\t').nth(1).unwrap())
         .collect();
-    assert_eq!(text.lines().count(), 51, "{text}");
+    assert_eq!(text.lines().count(), 201, "{text}");
     for host in ["127.0.0.1", "localhost", ":"] {
         assert!(hosts.contains(host), "{host} not in {text}");
     }
@@ -72,27 +74,33 @@ fn jobs_share_one_connection_per_host() {
 #[test]
 fn an_unreachable_host_fails_its_jobs_only() {
     let sshd = Sshd::start();
-    let ssh = sshd.ssh_command_line();
+    // `closed` is 127.0.0.1 on a port nothing listens on.
+    let config = temp("closed-config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host closed\n    HostName 127.0.0.1\n    Port {}\nInclude {}\n",
+            procpump_tests::sshd::closed_port(),
+            sshd.client_config().display()
+        ),
+    )
+    .unwrap();
+    let ssh = format!("ssh -F '{}'", config.display());
     let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
-    let mut args = vec![
-        "--ssh",
-        &ssh,
-        "-S",
-        "1/nonexistent.invalid,1/:",
-        "echo {}",
-        ":::",
-    ];
+    let mut args = vec!["--ssh", &ssh, "-S", "1/closed,1/:", "echo {}", ":::"];
     args.extend(numbers.iter().map(String::as_str));
     let ran = run(&args);
+    let _ = std::fs::remove_file(&config);
     let failed = ran
         .stderr
         .lines()
-        .filter(|line| line.contains("nonexistent.invalid: echo"))
+        .filter(|line| line.contains("closed: echo"))
         .count();
     assert!(failed >= 1, "{ran:?}");
     assert_eq!(ran.code() as usize, failed, "{ran:?}");
     assert_eq!(ran.stdout.lines().count(), 6 - failed, "{ran:?}");
     assert!(ran.stderr.contains("exit 255"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("Connection refused"), "{}", ran.stderr);
 }
 
 #[test]

@@ -353,3 +353,78 @@ fn dropping_the_server_stops_its_connections_and_removes_its_directory() {
         processes_mentioning(control.to_str().unwrap())
     );
 }
+
+/// The `hosts` example of `procpump-adapters`, built on first use (cargo
+/// builds no other package's examples for these tests).
+fn hosts_example() -> std::path::PathBuf {
+    use std::path::Path;
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/deps/<test binary>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary is in target/<profile>/deps");
+    let target_dir = profile_dir.parent().expect("a target directory");
+    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => "dev",
+        Some(name) => name,
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "procpump-adapters",
+            "--example",
+            "hosts",
+        ])
+        .args(["--profile", profile])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build");
+    assert!(
+        status.success(),
+        "cargo build of the hosts example failed: {status}"
+    );
+    let path = profile_dir.join("examples").join("hosts");
+    assert!(path.is_file(), "no hosts example at {}", path.display());
+    path
+}
+
+#[test]
+fn the_hosts_example_runs_a_command_on_several_hosts_and_one_fails_alone() {
+    let sshd = Sshd::start();
+    // `closed` is 127.0.0.1 on a port nothing listens on.
+    let config = sshd.dir().join("with-closed");
+    std::fs::write(
+        &config,
+        format!(
+            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
+            sshd.client_config().display(),
+            closed_port()
+        ),
+    )
+    .unwrap();
+    let output = Command::new(hosts_example())
+        .args(["--ssh", &format!("ssh -F '{}'", config.display())])
+        .args([HOST, "localhost", "closed", "--"])
+        .arg("echo \"it's $((6 * 7))\"; echo warn >&2")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Exit 1: not every host succeeded.
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["[127.0.0.1] it's 42", "[localhost] it's 42"]);
+    assert!(stderr.contains("[127.0.0.1] warn"), "{stderr}");
+    assert!(stderr.contains("[localhost] warn"), "{stderr}");
+    let summary = stderr.split("hosts: summary").nth(1).expect("a summary");
+    assert!(summary.contains("ssh failed (exit 255)"), "{summary}");
+    assert!(summary.contains("Connection refused"), "{summary}");
+    assert_eq!(summary.matches(" ok ").count(), 2, "{summary}");
+}

@@ -79,9 +79,9 @@ fn an_unreachable_host_fails_its_jobs_only() {
     std::fs::write(
         &config,
         format!(
-            "Host closed\n    HostName 127.0.0.1\n    Port {}\nInclude {}\n",
-            procpump_tests::sshd::closed_port(),
-            sshd.client_config().display()
+            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
+            sshd.client_config().display(),
+            procpump_tests::sshd::closed_port()
         ),
     )
     .unwrap();

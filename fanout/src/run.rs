@@ -44,6 +44,9 @@ struct Task {
     args: Vec<OsString>,
     /// 1 for the first run.
     run: u32,
+    /// The hosts (indices) where it failed: a retry goes elsewhere if it
+    /// can, as GNU parallel's `--retries` does.
+    failed_on: Vec<usize>,
 }
 
 /// A job handed to the reactor, not yet reported.
@@ -253,10 +256,7 @@ impl Run {
     /// Hands the reactor jobs until `--jobs` run (or `--delay` says wait).
     fn start_more(&mut self, inputs: &mut Inputs) {
         while self.stopped.is_none() {
-            let Some(host) = self.hosts.iter().position(|h| h.running < h.slots) else {
-                break;
-            };
-            if self.delay_left().is_some() {
+            if self.free_host(&[]).is_none() || self.delay_left().is_some() {
                 break;
             }
             let task = match self.retries.pop_front() {
@@ -274,11 +274,27 @@ impl Run {
                         seq: self.seq,
                         args,
                         run: 1,
+                        failed_on: Vec::new(),
                     }
                 }
             };
+            let Some(host) = self.free_host(&task.failed_on) else {
+                // Only hosts it failed on have room: it waits for another.
+                self.retries.push_front(task);
+                break;
+            };
             self.launch(task, host);
         }
+    }
+
+    /// A host with a free slot, not one of `avoid` (the hosts a job failed
+    /// on) unless it failed on every host.
+    fn free_host(&self, avoid: &[usize]) -> Option<usize> {
+        let free = |index: &usize| self.hosts[*index].running < self.hosts[*index].slots;
+        let everywhere = (0..self.hosts.len()).all(|index| avoid.contains(&index));
+        (0..self.hosts.len())
+            .filter(free)
+            .find(|index| everywhere || !avoid.contains(index))
     }
 
     fn launch(&mut self, task: Task, host: usize) {
@@ -355,10 +371,13 @@ impl Run {
         let runs_left = started.task.run < self.config.retries;
         if outcome.is_failure() && runs_left && self.stopped.is_none() {
             let task = &started.task;
+            let mut failed_on = task.failed_on.clone();
+            failed_on.push(started.host);
             self.retries.push_front(Task {
                 seq: task.seq,
                 args: task.args.clone(),
                 run: task.run + 1,
+                failed_on,
             });
             return;
         }

@@ -134,3 +134,45 @@ fn a_timeout_stops_the_remote_command() {
         )
     );
 }
+
+#[test]
+fn retries_go_to_a_host_the_job_has_not_failed_on() {
+    let sshd = Sshd::start();
+    let config = temp("closed-config-retries");
+    std::fs::write(
+        &config,
+        format!(
+            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
+            sshd.client_config().display(),
+            procpump_tests::sshd::closed_port()
+        ),
+    )
+    .unwrap();
+    let ssh = format!("ssh -F '{}'", config.display());
+    let log = temp("retries-log");
+    let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
+    let mut args = vec![
+        "--ssh",
+        &ssh,
+        "-S",
+        "1/closed,1/:",
+        "--retries",
+        "2",
+        "--joblog",
+        log.to_str().unwrap(),
+        "echo {}",
+        ":::",
+    ];
+    args.extend(numbers.iter().map(String::as_str));
+    let ran = run(&args);
+    let _ = std::fs::remove_file(&config);
+    // Every job that failed on `closed` ran again on the local host.
+    assert_eq!(ran.code(), 0, "{ran:?}");
+    assert_eq!(sorted(&ran.stdout), ["1", "2", "3", "4", "5", "6"]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert_eq!(text.lines().count(), 7, "{text}");
+    for line in text.lines().skip(1) {
+        assert_eq!(line.split('\t').nth(1), Some(":"), "{text}");
+    }
+}

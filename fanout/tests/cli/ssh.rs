@@ -176,3 +176,58 @@ fn retries_go_to_a_host_the_job_has_not_failed_on() {
         assert_eq!(line.split('\t').nth(1), Some(":"), "{text}");
     }
 }
+
+#[test]
+fn ctrl_c_and_halt_stop_the_remote_commands() {
+    let sshd = Sshd::start();
+    let ssh = sshd.ssh_command_line();
+    // Ctrl-C (SIGINT to fanout): the remote sleeps go.
+    let sleep = unique_sleep();
+    let began = std::time::Instant::now();
+    let child = crate::support::command(&[
+        "--ssh",
+        &ssh,
+        "-S",
+        "2/127.0.0.1",
+        "sleep",
+        ":::",
+        &sleep,
+        &sleep,
+    ])
+    .spawn()
+    .unwrap();
+    let running = eventually(Duration::from_secs(10), || {
+        processes_with(&sleep).len() == 2
+    });
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let ran = crate::support::wait(child, began);
+    assert!(running, "the remote commands did not start: {ran:?}");
+    assert_eq!(ran.code(), 130, "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&sleep).is_empty()),
+        "sleep {sleep} still runs after Ctrl-C: {:?}",
+        processes_with(&sleep)
+    );
+    // --halt now,fail=1: a local failure stops the remote job.
+    let sleep = unique_sleep();
+    let remote_sleep = format!("sleep {sleep}");
+    let ran = run(&[
+        "--ssh",
+        &ssh,
+        "-S",
+        "1/127.0.0.1,1/:",
+        "--halt",
+        "now,fail=1",
+        ":::",
+        &remote_sleep,
+        "sleep 1; exit 3",
+    ]);
+    assert_eq!(ran.code(), 3, "{ran:?}");
+    assert!(ran.elapsed < Duration::from_secs(20), "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(5), || processes_with(&sleep).is_empty()),
+        "sleep {sleep} still runs after --halt: {:?}",
+        processes_with(&sleep)
+    );
+}

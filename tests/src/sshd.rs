@@ -257,6 +257,25 @@ impl Sshd {
         self.dir.path().join("ssh_config")
     }
 
+    /// A client configuration, for `ssh -F`, where `alias` is an
+    /// unreachable host (127.0.0.1 on a port nothing listens on:
+    /// [`closed_port`]) and every other host is as in
+    /// [`client_config`](Sshd::client_config).
+    ///
+    /// # Panics
+    ///
+    /// If the file cannot be written.
+    pub fn config_with_unreachable(&self, alias: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("ssh_config-{alias}"));
+        let text = format!(
+            "Include {}\nHost {alias}\n    HostName 127.0.0.1\n    Port {}\n",
+            self.client_config().display(),
+            closed_port()
+        );
+        std::fs::write(&path, text).expect("write an ssh config");
+        path
+    }
+
     /// The server's log file (`sshd -E`, `LogLevel VERBOSE`).
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("sshd.log")

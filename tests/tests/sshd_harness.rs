@@ -397,16 +397,7 @@ fn hosts_example() -> std::path::PathBuf {
 fn the_hosts_example_runs_a_command_on_several_hosts_and_one_fails_alone() {
     let sshd = Sshd::start();
     // `closed` is 127.0.0.1 on a port nothing listens on.
-    let config = sshd.dir().join("with-closed");
-    std::fs::write(
-        &config,
-        format!(
-            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
-            sshd.client_config().display(),
-            closed_port()
-        ),
-    )
-    .unwrap();
+    let config = sshd.config_with_unreachable("closed");
     let output = Command::new(hosts_example())
         .args(["--ssh", &format!("ssh -F '{}'", config.display())])
         .args([HOST, "localhost", "closed", "--"])

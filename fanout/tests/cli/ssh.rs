@@ -75,22 +75,12 @@ fn jobs_share_one_connection_per_host() {
 fn an_unreachable_host_fails_its_jobs_only() {
     let sshd = Sshd::start();
     // `closed` is 127.0.0.1 on a port nothing listens on.
-    let config = temp("closed-config");
-    std::fs::write(
-        &config,
-        format!(
-            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
-            sshd.client_config().display(),
-            procpump_tests::sshd::closed_port()
-        ),
-    )
-    .unwrap();
+    let config = sshd.config_with_unreachable("closed");
     let ssh = format!("ssh -F '{}'", config.display());
     let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
     let mut args = vec!["--ssh", &ssh, "-S", "1/closed,1/:", "echo {}", ":::"];
     args.extend(numbers.iter().map(String::as_str));
     let ran = run(&args);
-    let _ = std::fs::remove_file(&config);
     let failed = ran
         .stderr
         .lines()
@@ -138,16 +128,7 @@ fn a_timeout_stops_the_remote_command() {
 #[test]
 fn retries_go_to_a_host_the_job_has_not_failed_on() {
     let sshd = Sshd::start();
-    let config = temp("closed-config-retries");
-    std::fs::write(
-        &config,
-        format!(
-            "Include {}\nHost closed\n    HostName 127.0.0.1\n    Port {}\n",
-            sshd.client_config().display(),
-            procpump_tests::sshd::closed_port()
-        ),
-    )
-    .unwrap();
+    let config = sshd.config_with_unreachable("closed");
     let ssh = format!("ssh -F '{}'", config.display());
     let log = temp("retries-log");
     let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
@@ -165,7 +146,6 @@ fn retries_go_to_a_host_the_job_has_not_failed_on() {
     ];
     args.extend(numbers.iter().map(String::as_str));
     let ran = run(&args);
-    let _ = std::fs::remove_file(&config);
     // Every job that failed on `closed` ran again on the local host.
     assert_eq!(ran.code(), 0, "{ran:?}");
     assert_eq!(sorted(&ran.stdout), ["1", "2", "3", "4", "5", "6"]);

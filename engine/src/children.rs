@@ -115,9 +115,10 @@ impl Children {
         Some((report_to, child.into_report(now)))
     }
 
-    /// Whether some child's exit is polled for.
-    pub(crate) fn is_polling(&self) -> bool {
-        self.exit_polling.is_active()
+    /// The exit-polling interval in force, if some child's exit is polled
+    /// for.
+    pub(crate) fn polling_interval(&self) -> Option<Duration> {
+        self.exit_polling.interval()
     }
 
     /// How long the next wait may last before exits are polled, if any

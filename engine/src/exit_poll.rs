@@ -43,6 +43,11 @@ impl ExitPolling {
         self.children > 0
     }
 
+    /// The interval in force, if any child is polled (no back-off).
+    pub(crate) fn interval(&self) -> Option<Duration> {
+        (self.children > 0).then_some(self.interval)
+    }
+
     /// How long the next wait may last before polling, if any child is
     /// polled; each call backs off.
     pub(crate) fn next_wait(&mut self) -> Option<Duration> {
@@ -68,10 +73,15 @@ mod tests {
     fn the_interval_backs_off_to_a_ceiling_and_starts_again_for_a_new_child() {
         let mut polling = ExitPolling::default();
         assert_eq!(polling.next_wait(), None);
+        assert_eq!(polling.interval(), None);
         polling.add();
+        assert_eq!(polling.interval(), Some(MIN));
         let waits: Vec<_> = (0..8).filter_map(|_| polling.next_wait()).collect();
         let ms: Vec<_> = waits.iter().map(Duration::as_millis).collect();
         assert_eq!(ms, [1, 2, 4, 8, 16, 32, 50, 50]);
+        // Looking at the interval does not back it off.
+        assert_eq!(polling.interval(), Some(MAX));
+        assert_eq!(polling.interval(), Some(MAX));
         polling.add();
         assert_eq!(polling.next_wait(), Some(MIN));
         polling.remove();

@@ -2,7 +2,7 @@
 //! its descriptor and next deadline for an event loop of another kind.
 
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::Reactor;
 use crate::Waker;
@@ -91,17 +91,16 @@ impl Reactor {
         if can_start || self.delivery.has_finished() {
             return Some(now);
         }
-        let polling = self.children.is_polling().then(|| now + EXIT_POLL_CEILING);
+        let polling = self
+            .children
+            .polling_interval()
+            .map(|interval| now + interval);
         [self.timers.next_deadline(), polling]
             .into_iter()
             .flatten()
             .min()
     }
 }
-
-/// The longest an external loop may wait before polling the exits of
-/// children without an exit watch ([`Reactor::deadline`]).
-const EXIT_POLL_CEILING: Duration = Duration::from_millis(50);
 
 /// The poller's descriptor: readable when the reactor has events to serve
 /// (a pipe, an exit, a request from another thread). A program with an

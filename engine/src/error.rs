@@ -187,6 +187,20 @@ impl fmt::Display for Error {
 }
 
 impl Error {
+    /// What went wrong, without the child and program that `fmt` names
+    /// (for a [`Report`](crate::Report), which names them itself).
+    pub(crate) fn what(&self) -> String {
+        struct What<'a>(&'a Error);
+        impl fmt::Display for What<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_what(f)
+            }
+        }
+        let what = What(self).to_string();
+        let trimmed = what.trim_start_matches(':').trim_start();
+        trimmed.to_owned()
+    }
+
     /// What went wrong, after the child and program that `fmt` names.
     fn fmt_what(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -8,7 +8,7 @@ use std::any::Any;
 
 use crate::job::Label;
 use crate::sink::BoxSink;
-use crate::{ChildId, Error, Sink, Stream, StreamEnd};
+use crate::{ChildId, Error, Signal, Sink, Stream, StreamEnd};
 
 /// How one of the child's output streams went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -291,6 +291,56 @@ impl Report {
             .downcast::<S>()
             .ok()
             .map(|sink| *sink)
+    }
+}
+
+/// One line as a person reads it: the child, its program, how it ended
+/// (`exit 0`, `killed by SIGTERM`, `killed by SIGKILL after its timeout`,
+/// or, for a child that never ran, why it could not start), then what
+/// failed, if anything did.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> procpump::Result<()> {
+/// use procpump::{Job, Reactor};
+/// use std::process::Command;
+///
+/// let mut reactor = Reactor::new()?;
+/// let mut fails = Command::new("sh");
+/// fails.args(["-c", "exit 3"]);
+/// reactor.spawn(Job::new(Command::new("true")));
+/// reactor.spawn(Job::new(fails));
+/// let mut lines: Vec<String> = reactor.run()?.iter().map(|r| r.to_string()).collect();
+/// lines.sort();
+/// assert_eq!(lines, ["#0 true: exit 0", "#1 sh: exit 3"]);
+/// # Ok(())
+/// # }
+/// ```
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id, self.program)?;
+        let Some(status) = self.status else {
+            return match &self.error {
+                Some(error) => write!(f, ": {}", error.what()),
+                None => f.write_str(": not started"),
+            };
+        };
+        match (status.code(), self.signal()) {
+            (Some(code), _) => write!(f, ": exit {code}")?,
+            (None, Some(number)) => match Signal::from_number(number) {
+                Some(signal) => write!(f, ": killed by {signal}")?,
+                None => write!(f, ": killed by signal {number}")?,
+            },
+            (None, None) => write!(f, ": {status}")?,
+        }
+        if self.timed_out {
+            f.write_str(" after its timeout")?;
+        }
+        match &self.error {
+            Some(error) => write!(f, "; {}", error.what()),
+            None => Ok(()),
+        }
     }
 }
 

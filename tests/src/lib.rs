@@ -24,6 +24,17 @@
 //! * [`child`]: small helpers used by the child programs themselves.
 //! * [`sshd`]: a private OpenSSH server on 127.0.0.1 for end-to-end tests
 //!   over `ssh`.
+//! * The README's Rust examples, compiled and run as doc tests of this
+//!   crate (`ReadmeExamples`, under `cfg(doctest)`), warnings denied.
+
+#![doc(test(attr(deny(warnings))))]
+
+/// The README's Rust examples, each compiled and run by `cargo test` as
+/// this crate's doc tests: an example that no longer builds, warns or
+/// fails fails the suite.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
 
 use std::fmt::Write as _;
 use std::io;

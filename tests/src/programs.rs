@@ -4,11 +4,13 @@
 //! the docs of its file (`src/bin/pp-*.rs`).
 //!
 //! ```no_run
-//! use procpump::Job;
+//! use procpump::{Job, Reactor};
 //! use procpump_tests::programs::{pp_emit, pp_sleep};
 //!
-//! let emit = Job::new(pp_emit().stdout(1 << 20).seed(7).command());
-//! let sleep = Job::new(pp_sleep(30_000));
+//! let mut reactor = Reactor::new()?;
+//! reactor.spawn(Job::new(pp_emit().stdout(1 << 20).seed(7).command()));
+//! reactor.spawn(Job::new(pp_sleep(30_000)));
+//! # Ok::<(), procpump::Error>(())
 //! ```
 
 use std::process::Command;

@@ -19,6 +19,7 @@ mod many_children;
 mod missing_program;
 mod pipe_budget;
 mod promises;
+mod report_display;
 mod reports_never_lost;
 mod run_idle_cpu;
 mod signal;

@@ -10,6 +10,9 @@ use lexopt::prelude::*;
 
 use crate::halt::Halt;
 use crate::inputs::Source;
+use crate::logins::{self, Host};
+use crate::shell;
+use crate::values::{number, seconds};
 
 pub(crate) const USAGE: &str = "\
 usage: fanout [OPTIONS] [TEMPLATE ...] [::: ARGS ...] [:::: FILES ...]
@@ -121,7 +124,7 @@ pub(crate) struct Config {
     pub(crate) tail: usize,
     pub(crate) summary: bool,
     /// `-S`, `--sshlogin-file`: where jobs run; empty: here only.
-    pub(crate) hosts: Vec<crate::remote::Host>,
+    pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
     pub(crate) ssh: Vec<String>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
@@ -257,14 +260,14 @@ fn option(config: &mut Config, arg: Name, parser: &mut lexopt::Parser) -> Result
         (_, "tail") => config.tail = number(&name, &text(value()?)?, 0)?,
         (_, "no-summary") => config.summary = false,
         (Some('S'), _) | (_, "sshlogin") => {
-            let hosts = crate::remote::parse_logins(&text(value()?)?)?;
+            let hosts = logins::parse_logins(&text(value()?)?)?;
             config.hosts.extend(hosts);
         }
         (_, "sshlogin-file" | "slf") => {
             let path = PathBuf::from(value()?);
-            config.hosts.extend(crate::remote::read_login_file(&path)?);
+            config.hosts.extend(logins::read_login_file(&path)?);
         }
-        (_, "ssh") => config.ssh = crate::remote::split_command(&text(value()?)?)?,
+        (_, "ssh") => config.ssh = shell::split("--ssh", &text(value()?)?)?,
         _ => return Err(format!("unknown option {name}")),
     }
     Ok(())
@@ -331,23 +334,6 @@ fn jobs(option: &str, value: &str) -> Result<usize, String> {
         }
         None => number(option, value, 1),
     }
-}
-
-pub(crate) fn number(option: &str, value: &str, least: usize) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(n) if n >= least => Ok(n),
-        _ => Err(format!(
-            "{option} needs a whole number of at least {least}, not {value:?}"
-        )),
-    }
-}
-
-pub(crate) fn seconds(option: &str, value: &str) -> Result<Duration, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .ok_or_else(|| format!("{option} needs a number of seconds, not {value:?}"))
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@
 //!   makes each job: `sh -c COMMAND` in a process group of its own, each
 //!   stream through a `Tee` of the display sink, a byte counter, the files
 //!   of `--results`/`--log-dir`, and on stderr a `Tail` for the summary;
+//! - `shell` quotes for the shell (and splits `--ssh CMD` into words);
+//!   `logins` reads the `-S` specs and `values` the numbers, below both
+//!   `cli` and `remote`;
 //! - `remote` is `-S`/`--ssh`: a remote job is `ssh … HOST exec sh -c
 //!   SCRIPT` over a shared connection per host, its stdin held open so
 //!   that the remote side kills the command when ssh goes away;
@@ -44,10 +47,13 @@ mod hold;
 mod inputs;
 mod joblog;
 mod launch;
+mod logins;
 mod outcome;
 mod remote;
 mod run;
+mod shell;
 mod template;
+mod values;
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;

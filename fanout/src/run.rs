@@ -17,8 +17,9 @@ use crate::halt::{Counts, Halt};
 use crate::inputs::Inputs;
 use crate::joblog::{Entry, JobLog};
 use crate::launch::{Launcher, Slot};
+use crate::logins::Host;
 use crate::outcome::{job_status, shown, tail_text, Outcome, Tally};
-use crate::remote::{Host, Ssh};
+use crate::remote::Ssh;
 use crate::SIGNAL;
 
 /// How often the progress line is redrawn while nothing happens (only

@@ -27,11 +27,12 @@
 //! - the display sink is a `Tagged` sink in line mode (lines whole, one
 //!   write per chunk), or a held sink (`hold`: memory, then unnamed
 //!   temporary files) for `--group`, `-k` and `--retries`;
-//! - `run` drives the reactor by hand (`Reactor::turn` with a short tick):
-//!   jobs are fed as slots free up (at most `--jobs` are held at once, so
-//!   a million arguments from stdin cost no more than a few), ended jobs
-//!   are retried, logged (`joblog`), counted (`halt`) and summarised
-//!   (`outcome`), and the progress line is redrawn (`console`);
+//! - `run` drives the reactor by hand (`Reactor::turn`, woken by its work
+//!   or a deadline): jobs are fed as slots free up (at most `--jobs` are
+//!   held at once, so a million arguments from stdin cost no more than a
+//!   few), ended jobs are retried, logged (`joblog`), counted (`halt`) and
+//!   summarised (`outcome`), and the progress line is redrawn; each of
+//!   these concerns is a file of its own under `run/`;
 //! - Ctrl-C (and `SIGTERM`, `SIGHUP`) sets a flag through `signal-hook`.
 //!   The jobs run in process groups of their own, so the terminal's Ctrl-C
 //!   does not reach them: fanout stops their groups itself, as a timeout

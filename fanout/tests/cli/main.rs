@@ -14,6 +14,7 @@ mod group;
 mod joblog;
 mod lines;
 mod order;
+mod progress;
 mod results;
 mod signals;
 mod ssh;

@@ -13,6 +13,7 @@ mod exit;
 mod group;
 mod joblog;
 mod lines;
+mod manual;
 mod order;
 mod progress;
 mod results;

@@ -4,13 +4,14 @@
 //! (`options`), which the help is also written from.
 
 use std::ffi::{OsStr, OsString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lexopt::prelude::*;
 
 use crate::halt::Halt;
 use crate::inputs::Source;
+use crate::joblog::{self, Resume};
 use crate::logins::{self, Host};
 use crate::options::{self, Key, Opt};
 use crate::shell;
@@ -66,16 +67,6 @@ pub(crate) struct Config {
     pub(crate) template: Vec<OsString>,
     /// Empty: stdin.
     pub(crate) sources: Vec<Source>,
-}
-
-/// `--resume` and `--resume-failed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resume {
-    No,
-    /// Skip every job the log lists.
-    All,
-    /// Skip the jobs the log lists as succeeded.
-    Failed,
 }
 
 impl Default for Config {
@@ -260,6 +251,10 @@ fn check(config: &Config) -> Result<(), String> {
     if config.resume != Resume::No && config.joblog.is_none() {
         return Err("--resume and --resume-failed need --joblog FILE".into());
     }
+    let on_stdout = config.joblog.as_deref() == Some(Path::new(joblog::STDOUT));
+    if config.resume != Resume::No && on_stdout {
+        return Err("--resume and --resume-failed need a --joblog FILE, not stdout (-)".into());
+    }
     let stdins = config
         .sources
         .iter()
@@ -324,6 +319,7 @@ mod tests {
             &["-j", "0", "true"][..],
             &["--timeout", "soon"],
             &["--resume", "true"],
+            &["--resume", "--joblog", "-", "true"],
             &["--bogus"],
             &["--halt", "sometime"],
             &["--completions", "fish"],

@@ -3,7 +3,7 @@
 //! counter, the files of `--results` and `--log-dir`, and on stderr the
 //! tail for the summary.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -91,8 +91,9 @@ impl Launcher {
         tag
     }
 
-    /// The job for `command`: `sh -c COMMAND` in its own process group,
-    /// its streams through [`Tee`]s.
+    /// The job for `command`: `sh -c COMMAND` in its own process group
+    /// (`exec` in front of a lone simple command), its streams through
+    /// [`Tee`]s.
     ///
     /// # Errors
     ///
@@ -116,7 +117,10 @@ impl Launcher {
             }
             None => {
                 let mut sh = Command::new("sh");
-                sh.arg("-c").arg(command).stdin(Stdio::null());
+                let line = crate::shell::exec_simple(command.as_bytes());
+                sh.arg("-c")
+                    .arg(OsStr::from_bytes(&line))
+                    .stdin(Stdio::null());
                 sh.envs(env);
                 Job::new(sh)
             }

@@ -143,7 +143,8 @@ pub(crate) const OPTIONS: &[Opt] = &[
     },
     Opt {
         help: "GNU parallel's job log: a header, then one tab-separated line per job when \
-               it ends: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command",
+               it ends: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command \
+               (FILE `-`: on stdout)",
         ..opt(Key::Joblog, None, "joblog", Value::File("FILE"))
     },
     Opt {

@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 use procpump::{Fill, Source};
 
 use crate::logins::Host;
-use crate::shell::quote;
+use crate::shell::{exec_simple, quote};
 
 /// The shared connections: the ssh command and the private directory of
 /// control sockets.
@@ -114,7 +114,7 @@ fn remote_line(command: &OsStr, env: &[(&str, String)]) -> Vec<u8> {
         inner.extend_from_slice(b"; ");
     }
     inner.extend_from_slice(b"exec sh -c ");
-    inner.extend_from_slice(&quote(command.as_bytes()));
+    inner.extend_from_slice(&quote(&exec_simple(command.as_bytes())));
     // An asynchronous list reads /dev/null: the watcher gets the
     // session's stdin through fd 3.
     let mut script = b"exec 3<&0; sh -c ".to_vec();

@@ -1,6 +1,9 @@
 //! The shell's quoting, both ways: an argument quoted for `sh` (GNU
 //! parallel's way), and a command line split into words as a shell reads
-//! it (`--ssh CMD`).
+//! it (`--ssh CMD`); and a lone simple command run with `exec`, so that
+//! the shell does not stand between fanout and the program.
+
+use std::borrow::Cow;
 
 /// Appends `arg` quoted for a POSIX shell, as GNU parallel quotes: as it
 /// is when made of letters, digits and `_-./+` only, else in single quotes
@@ -64,6 +67,68 @@ pub(crate) fn split(what: &str, line: &str) -> Result<Vec<String>, String> {
         return Err(format!("{what} needs a command"));
     }
     Ok(words)
+}
+
+/// Reserved words, and the builtins of `sh` (dash, bash's POSIX mode):
+/// a first word that `exec` cannot run, or would run differently (`echo`
+/// and `printf` are builtins with their own escapes).
+const NOT_PROGRAMS: &[&str] = &[
+    "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if",
+    "in", "select", "then", "time", "until", "while", ".", ":", "[", "alias", "bg", "break",
+    "builtin", "cd", "command", "continue", "declare", "echo", "eval", "exec", "exit", "export",
+    "false", "fc", "fg", "getopts", "hash", "jobs", "kill", "let", "local", "newgrp", "printf",
+    "pwd", "read", "readonly", "return", "set", "shift", "source", "test", "times", "trap", "true",
+    "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+];
+
+/// The command line to give `sh -c`: with `exec ` in front when it is one
+/// simple command that runs a program, so that the program replaces the
+/// shell and fanout sees its own exit status, or the signal that killed
+/// it (a shell that forks reports 128 + N instead). One simple command
+/// here is words of plain characters and single-quoted strings, with no
+/// operator, redirection, expansion, double quote, backslash or newline,
+/// its first word a plain name that is no builtin or reserved word, nor
+/// an assignment. Anything else is given as it is.
+pub(crate) fn exec_simple(line: &[u8]) -> Cow<'_, [u8]> {
+    if !is_simple(line) {
+        return Cow::Borrowed(line);
+    }
+    let mut exec = b"exec ".to_vec();
+    exec.extend_from_slice(line);
+    Cow::Owned(exec)
+}
+
+/// Whether `line` is one simple command that runs a program
+/// ([`exec_simple`]).
+fn is_simple(line: &[u8]) -> bool {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
+    let first_len = line[start..].iter().take_while(|b| !blank(b)).count();
+    let first = &line[start..start + first_len];
+    let name = |b: &u8| b.is_ascii_alphanumeric() || b"_-./+".contains(b);
+    let program = !first.is_empty()
+        && first.iter().all(name)
+        && !NOT_PROGRAMS.iter().any(|word| word.as_bytes() == first);
+    program && plain_words(&line[start + first_len..])
+}
+
+/// Whether `rest` is words of plain characters and single-quoted strings
+/// only: nothing the shell would read as an operator, a redirection, an
+/// expansion or another quoting.
+fn plain_words(rest: &[u8]) -> bool {
+    let mut quoted = false;
+    for &byte in rest {
+        match byte {
+            b'\'' => quoted = !quoted,
+            _ if quoted => {}
+            b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' | b'$' | b'`' | b'\\' | b'"' => {
+                return false
+            }
+            b'\n' | b'\r' | b'#' | b'{' | b'}' => return false,
+            _ => {}
+        }
+    }
+    !quoted
 }
 
 #[cfg(test)]
@@ -153,5 +218,48 @@ mod tests {
         assert!(split("--ssh", "  ").is_err());
         let unclosed = split("--ssh", "ssh 'x").unwrap_err();
         assert_eq!(unclosed, "--ssh: unclosed ' in \"ssh 'x\"");
+    }
+
+    #[test]
+    fn a_lone_simple_command_is_run_with_exec() {
+        let exec = |line: &str| String::from_utf8(exec_simple(line.as_bytes()).into_owned());
+        for (line, expected) in [
+            ("sleep 100", "exec sleep 100"),
+            ("  gzip -k 'a b.log'", "exec   gzip -k 'a b.log'"),
+            ("./run.sh x=1 *.c ~/y", "exec ./run.sh x=1 *.c ~/y"),
+            ("/bin/echo 'it'\"'\"'s'", "/bin/echo 'it'\"'\"'s'"),
+        ] {
+            assert_eq!(exec(line).unwrap(), expected, "{line}");
+        }
+        for line in [
+            "",
+            "   ",
+            "exit 3",
+            "echo a",
+            "cd /tmp",
+            "X=1 env",
+            "sleep 1; echo done",
+            "sleep 1 && echo done",
+            "sleep 1 &",
+            "cat < f",
+            "ls > f",
+            "a | b",
+            "echo $HOME",
+            "seq `n`",
+            "say \"hi\"",
+            "a\\ b",
+            "sleep 1\necho",
+            "if true; then :; fi",
+            "{ sleep 1; }",
+            "sleep 'unclosed",
+            "(sleep 1)",
+            "sleep 1 # comment",
+        ] {
+            assert_eq!(exec(line).unwrap(), line, "{line:?}");
+        }
+        assert_eq!(
+            exec_simple(b"cat '\xff'").as_ref(),
+            b"exec cat '\xff'".as_slice()
+        );
     }
 }

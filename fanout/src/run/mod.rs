@@ -70,7 +70,7 @@ impl Run {
         let err = Console::new(Box::new(io::stderr()), true, &status);
         let (joblog, skip) = match &config.joblog {
             Some(path) => {
-                let (log, skip) = JobLog::open(path, config.resume)?;
+                let (log, skip) = JobLog::open(path, config.resume, &out)?;
                 (Some(log), skip)
             }
             None => (None, HashSet::new()),

@@ -1,83 +1,21 @@
 //! The command line: GNU parallel's syntax (`[OPTIONS] [TEMPLATE] ::: ARGS
 //! :::: FILES`), parsed with `lexopt` so that every value stays an
-//! `OsString`, and the help.
+//! `OsString`. The options' names are those of the option table
+//! (`options`), which the help is also written from.
 
 use std::ffi::{OsStr, OsString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lexopt::prelude::*;
 
 use crate::halt::Halt;
 use crate::inputs::Source;
-
-pub(crate) const USAGE: &str = "\
-usage: fanout [OPTIONS] [TEMPLATE ...] [::: ARGS ...] [:::: FILES ...]
-
-Runs TEMPLATE once per argument, through `sh -c`, many at once, and streams
-the output line by line as it arrives (GNU parallel's syntax). Several
-`:::`/`::::` groups give every combination (the last varies fastest); with
-none, the arguments are stdin's lines. With no TEMPLATE, each argument is a
-command line itself:  fanout ::: 'seq 1 3' 'uname -s'
-
-replacement strings (the argument is shell-quoted; a TEMPLATE without one
-gets the arguments appended):
-  {}  the argument          {.}  without its extension   {/}  its basename
-  {//} its directory (.)    {/.} basename, no extension  {#}  the job's number
-  {%} the job slot (1..N)   {N} {N.} {N/} {N//} {N/.}    the Nth input source
-
-options:
-  -j, --jobs N|N%        run at most N at once, or N% of the CPUs (default 100%)
-  -k, --keep-order       print the jobs' output in the order of the arguments:
-                         the oldest unfinished job's lines live, the others
-                         held (in memory, then in unnamed temporary files)
-      --line-buffer, --lb  print lines whole as they arrive (the default)
-      --group            print each job's output whole when it ends
-      --tag              prefix each line with the arguments and a TAB
-      --tagstring STR    prefix each line with STR (replacement strings
-                         work) and a TAB
-      --seq-tag          prefix each line with `[N] `, N the job's number
-      --joblog FILE      one line per job: Seq Host Starttime JobRuntime Send
-                         Receive Exitval Signal Command (tab-separated)
-      --resume           skip the jobs FILE of --joblog lists
-      --resume-failed    skip those it lists as succeeded, run the others again
-      --retries N        run a failing job up to N times in all; only the last
-                         run's output is printed (held meanwhile)
-      --results DIR      each job's output in DIR/1/ARG/{stdout,stderr,seq},
-                         instead of on fanout's stdout and stderr
-      --halt WHEN,WHY=N  stop after N (or N%) jobs failed (fail), succeeded
-                         (success) or ended (done); WHEN: now (stop the
-                         running jobs) or soon (let them end); 0, 1, 2 as
-                         GNU parallel (never, soon,fail=1, now,fail=1)
-      --timeout SECS     stop a job running longer: SIGTERM to its process
-                         group, SIGKILL after the grace
-      --grace SECS       between SIGTERM and SIGKILL (default 2)
-      --delay SECS       wait SECS between the starts of two jobs
-      --dry-run          print the commands instead of running them
-      --eta, --bar       show the progress and the estimated time left on
-                         stderr, when it is a terminal (it is shown then anyway)
-  -0, --null             arguments from stdin and files end with NUL, not newline
-  -a, --arg-file FILE    an input source, as `:::: FILE`
-      --log-dir DIR      each job's whole output also in DIR/<N>.out, <N>.err
-      --tail BYTES       the last BYTES of a failed job's stderr in the summary
-                         (default 2048; 0: none)
-      --no-summary       no summary on stderr at the end
-  -S, --sshlogin SPEC    run jobs on SPEC: comma-separated [N/]HOST (N job
-                         slots, default -j) or `:` (this machine); repeatable
-      --sshlogin-file FILE  one SPEC a line
-      --ssh CMD          the ssh command (default `ssh`), split into words
-  -h, --help             this help
-  -V, --version          fanout's version
-
-Each job runs in a process group of its own, stdin from /dev/null, with
-PARALLEL_SEQ, PARALLEL_JOBSLOT and FANOUT_INDEX (= PARALLEL_SEQ) set.
-Ctrl-C stops the running jobs' process groups (SIGTERM, then SIGKILL after
-the grace; a second Ctrl-C: SIGKILL at once), prints the summary and exits
-with 130.
-
-exit status: 0 when all succeeded; else the number of failed jobs (101 when
-more than 100); with --halt: see the manual (docs/FANOUT.md); 128 + N when
-stopped by signal N; 255 for other errors.";
+use crate::joblog::{self, Resume};
+use crate::logins::{self, Host};
+use crate::options::{self, Key, Opt};
+use crate::shell;
+use crate::values::{number, seconds};
 
 /// How jobs' output reaches fanout's stdout and stderr.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +59,7 @@ pub(crate) struct Config {
     pub(crate) tail: usize,
     pub(crate) summary: bool,
     /// `-S`, `--sshlogin-file`: where jobs run; empty: here only.
-    pub(crate) hosts: Vec<crate::remote::Host>,
+    pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
     pub(crate) ssh: Vec<String>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
@@ -129,16 +67,6 @@ pub(crate) struct Config {
     pub(crate) template: Vec<OsString>,
     /// Empty: stdin.
     pub(crate) sources: Vec<Source>,
-}
-
-/// `--resume` and `--resume-failed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resume {
-    No,
-    /// Skip every job the log lists.
-    All,
-    /// Skip the jobs the log lists as succeeded.
-    Failed,
 }
 
 impl Default for Config {
@@ -175,6 +103,17 @@ pub(crate) enum Parsed {
     Run(Box<Config>),
     Help,
     Version,
+    /// `--man`: print the manual page.
+    Man,
+    /// `--completions SHELL`: print its completion script.
+    Completions(Shell),
+}
+
+/// A shell fanout writes completions for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
 }
 
 fn cpus() -> usize {
@@ -191,18 +130,18 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
     let mut parser = lexopt::Parser::from_args(args);
     let mut rest = Vec::new();
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        match arg {
-            Short('h') | Long("help") => return Ok(Parsed::Help),
-            Short('V') | Long("version") => return Ok(Parsed::Version),
+        let (opt, name) = match arg {
             Value(first) => {
                 rest.push(first);
                 rest.extend(parser.raw_args().map_err(|e| e.to_string())?);
+                continue;
             }
-            Short(c) => option(&mut config, Name::Short(c), &mut parser)?,
-            Long(l) => {
-                let name = Name::Long(l.to_owned());
-                option(&mut config, name, &mut parser)?
-            }
+            Short(c) => (options::short(c), format!("-{c}")),
+            Long(l) => (options::long(l), format!("--{l}")),
+        };
+        let opt = opt.ok_or_else(|| format!("unknown option {name}"))?;
+        if let Some(done) = option(&mut config, opt, &name, &mut parser)? {
+            return Ok(done);
         }
     }
     split_rest(&mut config, rest)?;
@@ -210,64 +149,65 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
     Ok(Parsed::Run(Box::new(config)))
 }
 
-/// An option's name, owned (lexopt's borrows the parser).
-enum Name {
-    Short(char),
-    Long(String),
-}
-
-/// Applies one option.
-fn option(config: &mut Config, arg: Name, parser: &mut lexopt::Parser) -> Result<(), String> {
-    let name = match &arg {
-        Name::Short(c) => format!("-{c}"),
-        Name::Long(l) => format!("--{l}"),
-    };
-    let (short, long) = match &arg {
-        Name::Short(c) => (Some(*c), ""),
-        Name::Long(l) => (None, l.as_str()),
-    };
+/// Applies one option (`name`, as given); `Some` for the options that
+/// answer at once (`--help`, `--version`, `--man`, `--completions`).
+fn option(
+    config: &mut Config,
+    opt: &Opt,
+    name: &str,
+    parser: &mut lexopt::Parser,
+) -> Result<Option<Parsed>, String> {
     let mut value = || -> Result<OsString, String> { parser.value().map_err(|e| e.to_string()) };
     let text = |value: OsString| -> Result<String, String> {
         value
             .into_string()
             .map_err(|v| format!("{name} needs a text value, not {v:?}"))
     };
-    match (short, long) {
-        (Some('j'), _) | (_, "jobs") => config.jobs = jobs(&name, &text(value()?)?)?,
-        (Some('k'), _) | (_, "keep-order") => config.keep_order = true,
-        (_, "line-buffer" | "lb") => config.mode = Mode::Lines,
-        (_, "group") => config.mode = Mode::Group,
-        (_, "tag") => config.tag = Tag::Args,
-        (_, "tagstring") => config.tag = Tag::String(value()?),
-        (_, "seq-tag") => config.tag = Tag::Seq,
-        (_, "joblog") => config.joblog = Some(value()?.into()),
-        (_, "resume") => config.resume = Resume::All,
-        (_, "resume-failed") => config.resume = Resume::Failed,
-        (_, "retries") => config.retries = number(&name, &text(value()?)?, 1)? as u32,
-        (_, "results" | "res") => config.results = Some(value()?.into()),
-        (_, "halt" | "halt-on-error") => config.halt = Halt::parse(&text(value()?)?)?,
-        (_, "timeout") => config.timeout = Some(seconds(&name, &text(value()?)?)?),
-        (_, "grace") => config.grace = seconds(&name, &text(value()?)?)?,
-        (_, "delay") => config.delay = Some(seconds(&name, &text(value()?)?)?),
-        (_, "dry-run") => config.dry_run = true,
-        (_, "eta" | "bar" | "progress") => {}
-        (Some('0'), _) | (_, "null") => config.null = true,
-        (Some('a'), _) | (_, "arg-file") => config.sources.push(file_source(value()?)),
-        (_, "log-dir") => config.log_dir = Some(value()?.into()),
-        (_, "tail") => config.tail = number(&name, &text(value()?)?, 0)?,
-        (_, "no-summary") => config.summary = false,
-        (Some('S'), _) | (_, "sshlogin") => {
-            let hosts = crate::remote::parse_logins(&text(value()?)?)?;
-            config.hosts.extend(hosts);
-        }
-        (_, "sshlogin-file" | "slf") => {
+    match opt.key {
+        Key::Help => return Ok(Some(Parsed::Help)),
+        Key::Version => return Ok(Some(Parsed::Version)),
+        Key::Man => return Ok(Some(Parsed::Man)),
+        Key::Completions => return shell(name, &text(value()?)?).map(Some),
+        Key::Jobs => config.jobs = jobs(name, &text(value()?)?)?,
+        Key::KeepOrder => config.keep_order = true,
+        Key::LineBuffer => config.mode = Mode::Lines,
+        Key::Group => config.mode = Mode::Group,
+        Key::Tag => config.tag = Tag::Args,
+        Key::Tagstring => config.tag = Tag::String(value()?),
+        Key::SeqTag => config.tag = Tag::Seq,
+        Key::Joblog => config.joblog = Some(value()?.into()),
+        Key::Resume => config.resume = Resume::All,
+        Key::ResumeFailed => config.resume = Resume::Failed,
+        Key::Retries => config.retries = number(name, &text(value()?)?, 1)? as u32,
+        Key::Results => config.results = Some(value()?.into()),
+        Key::Halt => config.halt = Halt::parse(&text(value()?)?)?,
+        Key::Timeout => config.timeout = Some(seconds(name, &text(value()?)?)?),
+        Key::Grace => config.grace = seconds(name, &text(value()?)?)?,
+        Key::Delay => config.delay = Some(seconds(name, &text(value()?)?)?),
+        Key::DryRun => config.dry_run = true,
+        Key::Progress => {}
+        Key::Null => config.null = true,
+        Key::ArgFile => config.sources.push(file_source(value()?)),
+        Key::LogDir => config.log_dir = Some(value()?.into()),
+        Key::Tail => config.tail = number(name, &text(value()?)?, 0)?,
+        Key::NoSummary => config.summary = false,
+        Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
+        Key::SshloginFile => {
             let path = PathBuf::from(value()?);
-            config.hosts.extend(crate::remote::read_login_file(&path)?);
+            config.hosts.extend(logins::read_login_file(&path)?);
         }
-        (_, "ssh") => config.ssh = crate::remote::split_command(&text(value()?)?)?,
-        _ => return Err(format!("unknown option {name}")),
+        Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
     }
-    Ok(())
+    Ok(None)
+}
+
+/// `--completions SHELL`.
+fn shell(name: &str, value: &str) -> Result<Parsed, String> {
+    match value {
+        "bash" => Ok(Parsed::Completions(Shell::Bash)),
+        "zsh" => Ok(Parsed::Completions(Shell::Zsh)),
+        _ => Err(format!("{name} needs bash or zsh, not {value:?}")),
+    }
 }
 
 /// Splits what follows the options: the template's words, then the
@@ -311,6 +251,10 @@ fn check(config: &Config) -> Result<(), String> {
     if config.resume != Resume::No && config.joblog.is_none() {
         return Err("--resume and --resume-failed need --joblog FILE".into());
     }
+    let on_stdout = config.joblog.as_deref() == Some(Path::new(joblog::STDOUT));
+    if config.resume != Resume::No && on_stdout {
+        return Err("--resume and --resume-failed need a --joblog FILE, not stdout (-)".into());
+    }
     let stdins = config
         .sources
         .iter()
@@ -331,23 +275,6 @@ fn jobs(option: &str, value: &str) -> Result<usize, String> {
         }
         None => number(option, value, 1),
     }
-}
-
-pub(crate) fn number(option: &str, value: &str, least: usize) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(n) if n >= least => Ok(n),
-        _ => Err(format!(
-            "{option} needs a whole number of at least {least}, not {value:?}"
-        )),
-    }
-}
-
-pub(crate) fn seconds(option: &str, value: &str) -> Result<Duration, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .ok_or_else(|| format!("{option} needs a number of seconds, not {value:?}"))
 }
 
 #[cfg(test)]
@@ -392,10 +319,39 @@ mod tests {
             &["-j", "0", "true"][..],
             &["--timeout", "soon"],
             &["--resume", "true"],
+            &["--resume", "--joblog", "-", "true"],
             &["--bogus"],
             &["--halt", "sometime"],
+            &["--completions", "fish"],
+            &["-x"],
         ] {
             assert!(parse(args.iter().map(OsString::from)).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn every_name_of_the_table_parses() {
+        for opt in options::OPTIONS {
+            let names = opt.short.map(|c| format!("-{c}")).into_iter();
+            for name in names.chain(opt.longs().map(|l| format!("--{l}"))) {
+                // `--joblog`, which `--resume` needs.
+                let mut args = vec!["--joblog".to_owned(), "log".to_owned(), name.clone()];
+                args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
+                args.extend(["true".to_owned(), ":::".to_owned(), "a".to_owned()]);
+                let parsed = parse(args.iter().map(OsString::from));
+                assert!(parsed.is_ok(), "{name}: {parsed:?}");
+            }
+        }
+    }
+
+    /// A value each option with a value accepts.
+    fn sample(key: Key) -> &'static str {
+        match key {
+            Key::Halt => "now,fail=1",
+            Key::Completions => "bash",
+            Key::Sshlogin => ":",
+            Key::SshloginFile => "/dev/null",
+            _ => "1",
         }
     }
 }

@@ -30,12 +30,24 @@ pub(crate) enum Halt {
 }
 
 /// How many jobs ended which way so far, and of how many in all (when
-/// known).
-#[derive(Clone, Copy, Debug, Default)]
+/// known). Made in one place (`Tally::counts`), so that `--halt`, the
+/// exit status and the progress line agree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
+    /// Failed: a non-zero exit, a signal, a timeout, not started.
     pub(crate) failed: u64,
+    /// Exited 0.
     pub(crate) succeeded: u64,
+    /// Stopped by fanout (`--halt now`, a signal): neither.
+    pub(crate) killed: u64,
     pub(crate) total: Option<u64>,
+}
+
+impl Counts {
+    /// The jobs that ended, whichever way.
+    pub(crate) fn ended(&self) -> u64 {
+        self.failed + self.succeeded + self.killed
+    }
 }
 
 impl Halt {
@@ -181,6 +193,7 @@ mod tests {
         let one = Counts {
             failed: 1,
             succeeded: 2,
+            killed: 0,
             total: Some(6),
         };
         assert_eq!(halt.reached(&one), None);

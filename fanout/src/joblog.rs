@@ -1,6 +1,7 @@
 //! `--joblog FILE`, GNU parallel's job log: a header, then one
 //! tab-separated line per job (its last run, with `--retries`), written
-//! when it ends; and `--resume`/`--resume-failed`, which read it back.
+//! when it ends (`--joblog -`: on stdout, among the jobs' lines); and
+//! `--resume`/`--resume-failed`, which read it back.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -10,7 +11,20 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::cli::Resume;
+use crate::console::Console;
+
+/// The `--joblog` path that means fanout's stdout.
+pub(crate) const STDOUT: &str = "-";
+
+/// `--resume` and `--resume-failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resume {
+    No,
+    /// Skip every job the log lists.
+    All,
+    /// Skip the jobs the log lists as succeeded.
+    Failed,
+}
 
 /// The header, GNU parallel's.
 pub(crate) const HEADER: &str =
@@ -34,21 +48,31 @@ pub(crate) struct Entry<'a> {
     pub(crate) command: &'a OsStr,
 }
 
-/// The open job log.
-#[derive(Debug)]
+/// The open job log: a file, or fanout's stdout (`--joblog -`).
 pub(crate) struct JobLog {
-    file: File,
+    out: Box<dyn Write + Send>,
 }
 
 impl JobLog {
-    /// Opens `path`. With `resume`, an existing log is read (returning the
-    /// numbers of the jobs to skip) and appended to; otherwise it is
-    /// created anew, with the header.
+    /// Opens `path` (`-`: the log goes to `stdout`, after its header).
+    /// With `resume`, an existing log is read (returning the numbers of
+    /// the jobs to skip) and appended to; otherwise it is created anew,
+    /// with the header.
     ///
     /// # Errors
     ///
     /// The log cannot be read, created or written; the path is named.
-    pub(crate) fn open(path: &Path, resume: Resume) -> io::Result<(JobLog, HashSet<u64>)> {
+    pub(crate) fn open(
+        path: &Path,
+        resume: Resume,
+        stdout: &Console,
+    ) -> io::Result<(JobLog, HashSet<u64>)> {
+        if path == Path::new(STDOUT) {
+            let mut out = stdout.clone();
+            out.write_all(HEADER.as_bytes())?;
+            let log = JobLog { out: Box::new(out) };
+            return Ok((log, HashSet::new()));
+        }
         let named = |err: io::Error| {
             io::Error::new(err.kind(), format!("joblog {}: {err}", path.display()))
         };
@@ -68,7 +92,12 @@ impl JobLog {
         if !existing {
             file.write_all(HEADER.as_bytes()).map_err(named)?;
         }
-        Ok((JobLog { file }, skip))
+        Ok((
+            JobLog {
+                out: Box::new(file),
+            },
+            skip,
+        ))
     }
 
     /// Appends one job's line (one write, so that a killed fanout leaves
@@ -78,7 +107,7 @@ impl JobLog {
     ///
     /// Writing failed.
     pub(crate) fn write(&mut self, entry: &Entry<'_>) -> io::Result<()> {
-        self.file.write_all(&line(entry))
+        self.out.write_all(&line(entry))
     }
 }
 

@@ -3,7 +3,7 @@
 //! counter, the files of `--results` and `--log-dir`, and on stderr the
 //! tail for the summary.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -91,8 +91,9 @@ impl Launcher {
         tag
     }
 
-    /// The job for `command`: `sh -c COMMAND` in its own process group,
-    /// its streams through [`Tee`]s.
+    /// The job for `command`: `sh -c COMMAND` in its own process group
+    /// (`exec` in front of a lone simple command), its streams through
+    /// [`Tee`]s.
     ///
     /// # Errors
     ///
@@ -104,6 +105,45 @@ impl Launcher {
         command: &OsString,
         remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
+        let (stdout, stderr) = self.streams(config, job)?;
+        let env = [
+            ("PARALLEL_SEQ", job.seq.to_string()),
+            ("PARALLEL_JOBSLOT", job.slot.to_string()),
+            ("FANOUT_INDEX", job.seq.to_string()),
+        ];
+        let mut built = match remote {
+            Some((ssh, host)) => {
+                Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
+            }
+            None => {
+                let mut sh = Command::new("sh");
+                let line = crate::shell::exec_simple(command.as_bytes());
+                sh.arg("-c")
+                    .arg(OsStr::from_bytes(&line))
+                    .stdin(Stdio::null());
+                sh.envs(env);
+                Job::new(sh)
+            }
+        };
+        built = built
+            .stdout(stdout)
+            .stderr(stderr)
+            .process_group(true)
+            .grace(config.grace);
+        if let Some(timeout) = config.timeout {
+            built = built.timeout(timeout);
+        }
+        Ok(built)
+    }
+
+    /// A job's stdout and stderr sinks: the display (held or in lines),
+    /// the byte counter, the files of `--results` and `--log-dir`, and on
+    /// stderr the tail for the summary.
+    ///
+    /// # Errors
+    ///
+    /// A file of `--results` or `--log-dir` cannot be made.
+    fn streams(&self, config: &Config, job: Slot<'_>) -> io::Result<(Tee, Tee)> {
         let tag = self.tag(config, job);
         let mut stdout = Tee::new();
         let mut stderr = Tee::new();
@@ -137,31 +177,7 @@ impl Launcher {
             stdout.push(FileSink::create(dir.join(format!("{}.out", job.seq)))?);
             stderr.push(FileSink::create(dir.join(format!("{}.err", job.seq)))?);
         }
-        let env = [
-            ("PARALLEL_SEQ", job.seq.to_string()),
-            ("PARALLEL_JOBSLOT", job.slot.to_string()),
-            ("FANOUT_INDEX", job.seq.to_string()),
-        ];
-        let mut built = match remote {
-            Some((ssh, host)) => {
-                Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
-            }
-            None => {
-                let mut sh = Command::new("sh");
-                sh.arg("-c").arg(command).stdin(Stdio::null());
-                sh.envs(env);
-                Job::new(sh)
-            }
-        };
-        built = built
-            .stdout(stdout)
-            .stderr(stderr)
-            .process_group(true)
-            .grace(config.grace);
-        if let Some(timeout) = config.timeout {
-            built = built.timeout(timeout);
-        }
-        Ok(built)
+        Ok((stdout, stderr))
     }
 }
 

@@ -9,26 +9,35 @@
 //! ```
 //!
 //! The manual is `docs/FANOUT.md` (with a table against GNU parallel);
-//! `fanout --help` lists the options.
+//! `fanout --help` and `fanout --man` list the options.
 //!
 //! How it is built, from procpump and its adapters:
-//! - `cli` parses the command line (`lexopt`: values stay `OsString`s);
+//! - `options` is the option table: names, values, help; `manual` writes
+//!   `--help`, the manual page (`--man`) and the completions
+//!   (`--completions bash|zsh`) from it, and `--version` (the commit from
+//!   `build.rs`);
+//! - `cli` parses the command line (`lexopt`: values stay `OsString`s),
+//!   the names looked up in the table;
 //!   `inputs` gives the combinations of the input sources; `template`
 //!   expands the replacement strings and quotes the arguments; `launch`
 //!   makes each job: `sh -c COMMAND` in a process group of its own, each
 //!   stream through a `Tee` of the display sink, a byte counter, the files
 //!   of `--results`/`--log-dir`, and on stderr a `Tail` for the summary;
+//! - `shell` quotes for the shell (and splits `--ssh CMD` into words);
+//!   `logins` reads the `-S` specs and `values` the numbers, below both
+//!   `cli` and `remote`;
 //! - `remote` is `-S`/`--ssh`: a remote job is `ssh … HOST exec sh -c
 //!   SCRIPT` over a shared connection per host, its stdin held open so
 //!   that the remote side kills the command when ssh goes away;
 //! - the display sink is a `Tagged` sink in line mode (lines whole, one
 //!   write per chunk), or a held sink (`hold`: memory, then unnamed
 //!   temporary files) for `--group`, `-k` and `--retries`;
-//! - `run` drives the reactor by hand (`Reactor::turn` with a short tick):
-//!   jobs are fed as slots free up (at most `--jobs` are held at once, so
-//!   a million arguments from stdin cost no more than a few), ended jobs
-//!   are retried, logged (`joblog`), counted (`halt`) and summarised
-//!   (`outcome`), and the progress line is redrawn (`console`);
+//! - `run` drives the reactor by hand (`Reactor::turn`, woken by its work
+//!   or a deadline): jobs are fed as slots free up (at most `--jobs` are
+//!   held at once, so a million arguments from stdin cost no more than a
+//!   few), ended jobs are retried, logged (`joblog`), counted (`halt`) and
+//!   summarised (`outcome`), and the progress line is redrawn; each of
+//!   these concerns is a file of its own under `run/`;
 //! - Ctrl-C (and `SIGTERM`, `SIGHUP`) sets a flag through `signal-hook`.
 //!   The jobs run in process groups of their own, so the terminal's Ctrl-C
 //!   does not reach them: fanout stops their groups itself, as a timeout
@@ -44,10 +53,15 @@ mod hold;
 mod inputs;
 mod joblog;
 mod launch;
+mod logins;
+mod manual;
+mod options;
 mod outcome;
 mod remote;
 mod run;
+mod shell;
 mod template;
+mod values;
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -56,7 +70,7 @@ use std::sync::atomic::AtomicUsize;
 
 use procpump::{Reactor, Waker};
 
-use cli::{parse, Config, Parsed, USAGE};
+use cli::{parse, Config, Parsed, Shell};
 use inputs::Inputs;
 use launch::{Launcher, Slot};
 use run::Run;
@@ -154,16 +168,9 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
 fn main() -> ExitCode {
     let config = match parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(config)) => config,
-        Ok(Parsed::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Parsed::Version) => {
-            println!("fanout {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
+        Ok(other) => return print(&other),
         Err(message) => {
-            eprintln!("fanout: {message}\n\n{USAGE}");
+            eprintln!("fanout: {message}\n\n{}", manual::help());
             return ExitCode::from(255);
         }
     };
@@ -171,6 +178,30 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("fanout: {err}");
+            ExitCode::from(255)
+        }
+    }
+}
+
+/// `--help`, `--version`, `--man`, `--completions`: what they print.
+fn print(what: &Parsed) -> ExitCode {
+    let text = match what {
+        Parsed::Help => manual::help(),
+        Parsed::Version => manual::version(),
+        Parsed::Man => manual::man(),
+        Parsed::Completions(Shell::Bash) => manual::bash(),
+        Parsed::Completions(Shell::Zsh) => manual::zsh(),
+        Parsed::Run(_) => unreachable!("a run prints nothing here"),
+    };
+    let mut stdout = io::stdout().lock();
+    let written = stdout.write_all(text.trim_end().as_bytes());
+    match written
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fanout: stdout: {err}");
             ExitCode::from(255)
         }
     }

@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use procpump::{Report, Signal};
 use procpump_adapters::Tail;
 
+use crate::halt::Counts;
+
 /// The longest command text shown in the summary, in characters.
 pub(crate) const SHOWN_COMMAND: usize = 60;
 
@@ -116,6 +118,18 @@ impl Tally {
     pub(crate) fn failures(&self) -> u64 {
         self.failed + self.timed_out + self.not_run
     }
+
+    /// The counts `--halt`, the exit status and the progress line read,
+    /// of `total` jobs (when known): a job fanout stopped is neither a
+    /// success nor a failure.
+    pub(crate) fn counts(&self, total: Option<u64>) -> Counts {
+        Counts {
+            failed: self.failures(),
+            succeeded: self.ok,
+            killed: self.killed,
+            total,
+        }
+    }
 }
 
 /// A failed job's own exit status, for `--halt now,fail=1` (as GNU
@@ -161,4 +175,33 @@ pub(crate) fn tail_text(tail: &Tail) -> String {
         text += &format!("    | {line}\n");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_job_is_neither_a_success_nor_a_failure() {
+        let mut tally = Tally::default();
+        for outcome in [
+            Outcome::Ok,
+            Outcome::Killed("SIGTERM".into()),
+            Outcome::Failed("exit 1".into()),
+            Outcome::TimedOut("SIGTERM".into()),
+        ] {
+            tally.add(&outcome);
+        }
+        let counts = tally.counts(Some(5));
+        assert_eq!(
+            counts,
+            Counts {
+                failed: 2,
+                succeeded: 1,
+                killed: 1,
+                total: Some(5)
+            }
+        );
+        assert_eq!(counts.ended(), tally.done());
+    }
 }

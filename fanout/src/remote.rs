@@ -16,125 +16,13 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use procpump::{Fill, Source};
 
-/// Where jobs may run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Host {
-    /// `None`: this machine (`:`).
-    pub(crate) name: Option<String>,
-    /// `None`: as many as `-j`.
-    pub(crate) slots: Option<usize>,
-}
-
-impl Host {
-    /// What the job log's Host column and the summary show.
-    pub(crate) fn label(&self) -> &str {
-        self.name.as_deref().unwrap_or(":")
-    }
-}
-
-/// Parses one `-S` value: comma-separated `[N/]HOST` or `:`.
-///
-/// # Errors
-///
-/// An empty host or a bad number of slots.
-pub(crate) fn parse_logins(value: &str) -> Result<Vec<Host>, String> {
-    let mut hosts = Vec::new();
-    for spec in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (slots, name) = match spec.split_once('/') {
-            Some((n, name)) => {
-                let n = crate::cli::number("-S", n, 1)?;
-                (Some(n), name.trim())
-            }
-            None => (None, spec),
-        };
-        if name.is_empty() {
-            return Err(format!("-S: no host in {spec:?}"));
-        }
-        let name = (name != ":").then(|| name.to_owned());
-        hosts.push(Host { name, slots });
-    }
-    Ok(hosts)
-}
-
-/// `--sshlogin-file FILE`: one `-S` value a line (`#` starts a comment).
-///
-/// # Errors
-///
-/// The file cannot be read, or a line does not parse.
-pub(crate) fn read_login_file(path: &Path) -> Result<Vec<Host>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--sshlogin-file {}: {e}", path.display()))?;
-    let mut hosts = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        hosts.extend(parse_logins(line)?);
-    }
-    Ok(hosts)
-}
-
-/// Splits `--ssh CMD` into words: on whitespace, with `'…'`, `"…"` and
-/// `\` quoting as a shell reads them (no expansions).
-///
-/// # Errors
-///
-/// An unclosed quote, or no words.
-pub(crate) fn split_command(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => words.extend(word.take()),
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => w.push(c),
-                        None => return Err(format!("--ssh: unclosed ' in {line:?}")),
-                    }
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => w.extend(chars.next()),
-                        Some(c) => w.push(c),
-                        None => return Err(format!("--ssh: unclosed \" in {line:?}")),
-                    }
-                }
-            }
-            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    if words.is_empty() {
-        return Err("--ssh needs a command".into());
-    }
-    Ok(words)
-}
-
-/// `word` quoted for a POSIX shell: `'…'`, each `'` as `'\''`.
-pub(crate) fn quote(word: &[u8]) -> Vec<u8> {
-    let mut quoted = vec![b'\''];
-    for &byte in word {
-        if byte == b'\'' {
-            quoted.extend_from_slice(b"'\\''");
-        } else {
-            quoted.push(byte);
-        }
-    }
-    quoted.push(b'\'');
-    quoted
-}
+use crate::logins::Host;
+use crate::shell::{exec_simple, quote};
 
 /// The shared connections: the ssh command and the private directory of
 /// control sockets.
@@ -206,26 +94,38 @@ impl Ssh {
     /// with `env` set there; its stdin must stay open until it ends
     /// ([`OpenStdin`]).
     pub(crate) fn job(&self, host: &str, command: &OsStr, env: &[(&str, String)]) -> Command {
-        let mut inner = Vec::new();
-        for (name, value) in env {
-            inner.extend_from_slice(format!("export {name}={value}; ").as_bytes());
-        }
-        inner.extend_from_slice(b"exec sh -c ");
-        inner.extend_from_slice(&quote(command.as_bytes()));
-        // An asynchronous list reads /dev/null: the watcher gets the
-        // session's stdin through fd 3.
-        let mut script = b"exec 3<&0; sh -c ".to_vec();
-        script.extend_from_slice(&quote(&inner));
-        script.extend_from_slice(
-            b" & pid=$!; { cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 & \
-              exec 3<&-; wait $pid",
-        );
-        let mut remote = b"exec sh -c ".to_vec();
-        remote.extend_from_slice(&quote(&script));
         let mut ssh = self.base();
-        ssh.arg("--").arg(host).arg(OsString::from_vec(remote));
+        ssh.arg("--")
+            .arg(host)
+            .arg(OsString::from_vec(remote_line(command, env)));
         ssh
     }
+}
+
+/// What ssh gives the remote shell to run `command` with `env` exported:
+/// `exec sh -c SCRIPT`, where SCRIPT runs the command in the background
+/// next to the watcher of the session's stdin. Each level is quoted for
+/// the shell that reads it.
+fn remote_line(command: &OsStr, env: &[(&str, String)]) -> Vec<u8> {
+    let mut inner = Vec::new();
+    for (name, value) in env {
+        inner.extend_from_slice(format!("export {name}=").as_bytes());
+        inner.extend_from_slice(&quote(value.as_bytes()));
+        inner.extend_from_slice(b"; ");
+    }
+    inner.extend_from_slice(b"exec sh -c ");
+    inner.extend_from_slice(&quote(&exec_simple(command.as_bytes())));
+    // An asynchronous list reads /dev/null: the watcher gets the
+    // session's stdin through fd 3.
+    let mut script = b"exec 3<&0; sh -c ".to_vec();
+    script.extend_from_slice(&quote(&inner));
+    script.extend_from_slice(
+        b" & pid=$!; { cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 & \
+          exec 3<&-; wait $pid",
+    );
+    let mut remote = b"exec sh -c ".to_vec();
+    remote.extend_from_slice(&quote(&script));
+    remote
 }
 
 impl Drop for Ssh {
@@ -256,31 +156,47 @@ impl Source for OpenStdin {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+
     use super::*;
 
     #[test]
-    fn logins_as_gnu_parallel() {
-        let hosts = parse_logins("2/a, b,:").unwrap();
-        assert_eq!(hosts.len(), 3);
-        assert_eq!(
-            (hosts[0].name.as_deref(), hosts[0].slots),
-            (Some("a"), Some(2))
-        );
-        assert_eq!(
-            (hosts[1].name.as_deref(), hosts[1].slots),
-            (Some("b"), None)
-        );
-        assert_eq!((hosts[2].label(), hosts[2].slots), (":", None));
-        assert!(parse_logins("0/a").is_err());
-        assert!(parse_logins("2/").is_err());
-    }
-
-    #[test]
-    fn ssh_command_words() {
-        assert_eq!(
-            split_command("ssh -F '/a b/c' -o \"X=1\"").unwrap(),
-            ["ssh", "-F", "/a b/c", "-o", "X=1"]
-        );
-        assert!(split_command("  ").is_err());
+    fn the_remote_shell_runs_the_command_line_as_the_local_one_would() {
+        // A command line as the template makes it: its arguments quoted
+        // once; the remote line quotes it again for each shell on the way.
+        let mut command = b"printf '%s\\0' \"$PARALLEL_SEQ\"".to_vec();
+        let args: [&[u8]; 5] = [b"a b", b"it's", b"two\nlines", b"\xff\xfe", b""];
+        for arg in args {
+            command.push(b' ');
+            crate::shell::quote_into(arg, &mut command);
+        }
+        let env = [("PARALLEL_SEQ", "7".to_owned())];
+        let line = remote_line(OsStr::from_bytes(&command), &env);
+        // The remote login shell, played by `sh -c`, in a process group of
+        // its own (the watcher signals its group), its stdin held open.
+        let mut shell = Command::new("sh")
+            .arg("-c")
+            .arg(OsStr::from_bytes(&line))
+            .process_group(0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut printed = Vec::new();
+        shell
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut printed)
+            .unwrap();
+        drop(shell.stdin.take());
+        assert!(shell.wait().unwrap().success());
+        let mut expected = b"7\0".to_vec();
+        for arg in args {
+            expected.extend_from_slice(arg);
+            expected.push(0);
+        }
+        assert_eq!(printed, expected, "{}", String::from_utf8_lossy(&printed));
     }
 }

@@ -1,6 +1,6 @@
 //! Templates and their replacement strings (`{}`, `{.}`, `{/}`, `{//}`,
 //! `{/.}`, `{#}`, `{%}`, `{N}` and `{N.}`…), with GNU parallel's meanings,
-//! and the shell quoting of the arguments put in.
+//! the arguments put in quoted for the shell (`shell`).
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -103,7 +103,7 @@ impl Template {
                         }
                         let value = apply(*transform, arg.as_bytes());
                         if quote {
-                            shell_quote(value, &mut out);
+                            crate::shell::quote_into(value, &mut out);
                         } else {
                             out.extend_from_slice(value);
                         }
@@ -197,26 +197,6 @@ fn trim_slashes(dir: &[u8]) -> &[u8] {
         .rposition(|&b| b != b'/')
         .map_or(1, |last| last + 1);
     &dir[..end.min(dir.len())]
-}
-
-/// Appends `arg` quoted for `sh`, as GNU parallel quotes: as it is when
-/// made of letters, digits and `_-./+` only, else in single quotes (a
-/// single quote itself as `'"'"'`).
-pub(crate) fn shell_quote(arg: &[u8], out: &mut Vec<u8>) {
-    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_-./+".contains(b);
-    if !arg.is_empty() && arg.iter().all(plain) {
-        out.extend_from_slice(arg);
-        return;
-    }
-    out.push(b'\'');
-    for &byte in arg {
-        if byte == b'\'' {
-            out.extend_from_slice(b"'\"'\"'");
-        } else {
-            out.push(byte);
-        }
-    }
-    out.push(b'\'');
 }
 
 #[cfg(test)]

@@ -3,8 +3,11 @@
 //! same commands.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::support::run;
+use rustix::process::{kill_process, Pid, Signal};
+
+use crate::support::{command, eventually, processes_with, run, unique_sleep, wait};
 
 fn log_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("fanout-joblog-{name}-{}", std::process::id()))
@@ -167,4 +170,87 @@ fn retries_means_runs_in_all_and_prints_the_last_runs_output_only() {
         assert_eq!(rows[0].1, i32::from(code != 0));
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn joblog_dash_writes_the_log_on_stdout() {
+    let dir = log_path("stdout");
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = command(&["--joblog", "-", "-j", "1", "echo", ":::", "a", "b c"])
+        .current_dir(&dir)
+        .spawn()
+        .unwrap();
+    let ran = wait(child, Instant::now());
+    assert_eq!(ran.code(), 0, "{}", ran.stderr);
+    let mut lines = ran.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand")
+    );
+    // Each job's line follows its output (-j 1: one job at a time).
+    let rest: Vec<Vec<&str>> = lines.map(|line| line.split('\t').collect()).collect();
+    assert_eq!(rest.len(), 4, "{}", ran.stdout);
+    assert_eq!(rest[0], ["a"]);
+    assert_eq!((rest[1][0], rest[1][6], rest[1][8]), ("1", "0", "echo a"));
+    assert_eq!(rest[2], ["b c"]);
+    assert_eq!((rest[3][0], rest[3][8]), ("2", "echo 'b c'"));
+    // No file named `-`.
+    assert!(!dir.join("-").exists());
+    // --resume reads a log: stdout cannot be one.
+    assert_eq!(
+        run(&["--resume", "--joblog", "-", "true", ":::", "a"]).code(),
+        255
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_job_killed_by_a_signal_logs_exitval_0_and_the_signal() {
+    // A lone command, as an argument and as a template: the shell execs it,
+    // so the signal reaches fanout as the job's own (GNU parallel logs
+    // the same: Exitval 0, Signal 6).
+    let log = log_path("signal");
+    let (first, second) = (unique_sleep(), unique_sleep());
+    let child = command(&[
+        "--joblog",
+        log.to_str().unwrap(),
+        "-j",
+        "2",
+        "sleep",
+        ":::",
+        &first,
+        &second,
+    ])
+    .spawn()
+    .unwrap();
+    let began = Instant::now();
+    // fanout's own arguments name the sleeps too: the job is the other one.
+    let job = |sleep: &str| {
+        let others: Vec<u32> = processes_with(sleep)
+            .into_iter()
+            .filter(|&pid| pid != child.id())
+            .collect();
+        (others.len() == 1).then(|| others[0])
+    };
+    for (sleep, signal) in [(&first, Signal::ABORT), (&second, Signal::KILL)] {
+        assert!(
+            eventually(Duration::from_secs(10), || job(sleep).is_some()),
+            "{sleep} did not start"
+        );
+        let pid = Pid::from_raw(job(sleep).unwrap() as i32).unwrap();
+        kill_process(pid, signal).unwrap();
+    }
+    let ran = wait(child, began);
+    assert_eq!(ran.code(), 2, "{}", ran.stderr);
+    assert_eq!(
+        outcomes(&log),
+        [
+            (1, 0, 6, format!("sleep {first}")),
+            (2, 0, 9, format!("sleep {second}")),
+        ]
+    );
+    assert!(ran.summary(1).starts_with("[1] failed "), "{}", ran.stderr);
+    let killed = ran.summary(2).starts_with("[2] failed    SIGKILL ");
+    assert!(killed, "{}", ran.stderr);
+    std::fs::remove_file(log).unwrap();
 }

@@ -1,0 +1,321 @@
+//! The option table: every option's names, value and help, in one place.
+//! The parser (`cli`) looks names up here, and `--help`, the manual page
+//! and the shell completions (`manual`) are written from it, with the
+//! manual's prose below, so that none of them is written twice.
+
+/// What an option does: the parser's key to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Jobs,
+    KeepOrder,
+    LineBuffer,
+    Group,
+    Tag,
+    Tagstring,
+    SeqTag,
+    Joblog,
+    Resume,
+    ResumeFailed,
+    Retries,
+    Results,
+    Halt,
+    Timeout,
+    Grace,
+    Delay,
+    DryRun,
+    Progress,
+    Null,
+    ArgFile,
+    LogDir,
+    Tail,
+    NoSummary,
+    Sshlogin,
+    SshloginFile,
+    Ssh,
+    Man,
+    Completions,
+    Help,
+    Version,
+}
+
+/// The value an option takes, named as the help shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Value {
+    /// None: a flag.
+    Flag,
+    /// Any text (a number, a command…).
+    Text(&'static str),
+    /// A file's path.
+    File(&'static str),
+    /// A directory's path.
+    Dir(&'static str),
+    /// One of these words.
+    Choice(&'static str, &'static [&'static str]),
+}
+
+impl Value {
+    /// The value's name (`FILE`, `N|N%`); `None` for a flag.
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        match *self {
+            Value::Flag => None,
+            Value::Text(name) | Value::File(name) | Value::Dir(name) => Some(name),
+            Value::Choice(name, _) => Some(name),
+        }
+    }
+}
+
+/// One option.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Opt {
+    pub(crate) key: Key,
+    /// `-j`.
+    pub(crate) short: Option<char>,
+    /// `--jobs`: the name the help and the manual lead with.
+    pub(crate) long: &'static str,
+    /// Other long names for it (GNU parallel's: `--lb`, `--res`…).
+    pub(crate) aliases: &'static [&'static str],
+    pub(crate) value: Value,
+    /// What it does: one or more sentences, no line breaks (the help and
+    /// the manual wrap it); `` `code` `` is set as code in the manual.
+    pub(crate) help: &'static str,
+}
+
+impl Opt {
+    /// Every long name, the first one first.
+    pub(crate) fn longs(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.long).chain(self.aliases.iter().copied())
+    }
+
+    /// The help's first sentence (for the completions).
+    pub(crate) fn summary(&self) -> &'static str {
+        let end = self.help.find("; ").or_else(|| self.help.find(". "));
+        let end = end.unwrap_or(self.help.len());
+        self.help[..end].trim_end_matches('.')
+    }
+}
+
+const fn opt(key: Key, short: Option<char>, long: &'static str, value: Value) -> Opt {
+    Opt {
+        key,
+        short,
+        long,
+        aliases: &[],
+        value,
+        help: "",
+    }
+}
+
+const fn flag(key: Key, short: Option<char>, long: &'static str) -> Opt {
+    opt(key, short, long, Value::Flag)
+}
+
+/// Every option, in the order the help lists them.
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt {
+        help: "run at most N jobs at once, or N% of the CPUs (default 100%)",
+        ..opt(Key::Jobs, Some('j'), "jobs", Value::Text("N|N%"))
+    },
+    Opt {
+        help: "print the jobs' output in the order of the arguments: the oldest unfinished \
+               job's lines live, the others held (in memory, then in unnamed temporary files)",
+        ..flag(Key::KeepOrder, Some('k'), "keep-order")
+    },
+    Opt {
+        aliases: &["lb"],
+        help: "print lines whole as they arrive (the default)",
+        ..flag(Key::LineBuffer, None, "line-buffer")
+    },
+    Opt {
+        help: "print each job's output whole when it ends",
+        ..flag(Key::Group, None, "group")
+    },
+    Opt {
+        help: "prefix each line with the arguments (space-separated) and a TAB",
+        ..flag(Key::Tag, None, "tag")
+    },
+    Opt {
+        help: "prefix each line with STR (replacement strings work) and a TAB",
+        ..opt(Key::Tagstring, None, "tagstring", Value::Text("STR"))
+    },
+    Opt {
+        help: "prefix each line with `[N] `, N the job's number",
+        ..flag(Key::SeqTag, None, "seq-tag")
+    },
+    Opt {
+        help: "GNU parallel's job log: a header, then one tab-separated line per job when \
+               it ends: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command \
+               (FILE `-`: on stdout)",
+        ..opt(Key::Joblog, None, "joblog", Value::File("FILE"))
+    },
+    Opt {
+        help: "skip the jobs the --joblog FILE lists (give the same arguments); append to it",
+        ..flag(Key::Resume, None, "resume")
+    },
+    Opt {
+        help: "skip the jobs the --joblog FILE lists as succeeded, run the others again",
+        ..flag(Key::ResumeFailed, None, "resume-failed")
+    },
+    Opt {
+        help: "run a failing job up to N times in all; only the last run's output is \
+               printed (held meanwhile) and logged",
+        ..opt(Key::Retries, None, "retries", Value::Text("N"))
+    },
+    Opt {
+        aliases: &["res"],
+        help: "each job's output also in DIR/1/ARG/{stdout,stderr,seq} (and still printed)",
+        ..opt(Key::Results, None, "results", Value::Dir("DIR"))
+    },
+    Opt {
+        aliases: &["halt-on-error"],
+        help: "stop after N (or N%) jobs failed (fail), succeeded (success) or ended \
+               (done); WHEN: now (stop the running jobs too) or soon (let them end); 0, 1, \
+               2 as GNU parallel (never, soon,fail=1, now,fail=1)",
+        ..opt(Key::Halt, None, "halt", Value::Text("WHEN,WHY=N"))
+    },
+    Opt {
+        help: "stop a job running longer: SIGTERM to its process group, SIGKILL after the \
+               grace",
+        ..opt(Key::Timeout, None, "timeout", Value::Text("SECS"))
+    },
+    Opt {
+        help: "the time between SIGTERM and SIGKILL when fanout stops a job (default 2)",
+        ..opt(Key::Grace, None, "grace", Value::Text("SECS"))
+    },
+    Opt {
+        help: "wait at least SECS between the starts of two jobs",
+        ..opt(Key::Delay, None, "delay", Value::Text("SECS"))
+    },
+    Opt {
+        help: "print the commands instead of running them",
+        ..flag(Key::DryRun, None, "dry-run")
+    },
+    Opt {
+        aliases: &["bar", "progress"],
+        help: "show the progress and the estimated time left on stderr when it is a \
+               terminal (it is shown then anyway)",
+        ..flag(Key::Progress, None, "eta")
+    },
+    Opt {
+        help: "arguments from stdin and files end with NUL, not newline",
+        ..flag(Key::Null, Some('0'), "null")
+    },
+    Opt {
+        help: "an input source, as `:::: FILE` (`-`: stdin)",
+        ..opt(Key::ArgFile, Some('a'), "arg-file", Value::File("FILE"))
+    },
+    Opt {
+        help: "each job's whole output also in DIR/<N>.out and DIR/<N>.err",
+        ..opt(Key::LogDir, None, "log-dir", Value::Dir("DIR"))
+    },
+    Opt {
+        help: "the last BYTES of a failed job's stderr in the summary (default 2048; 0: none)",
+        ..opt(Key::Tail, None, "tail", Value::Text("BYTES"))
+    },
+    Opt {
+        help: "no summary on stderr at the end",
+        ..flag(Key::NoSummary, None, "no-summary")
+    },
+    Opt {
+        help: "run jobs on SPEC: comma-separated [N/]HOST (N job slots, default -j) or `:` \
+               (this machine); repeatable",
+        ..opt(Key::Sshlogin, Some('S'), "sshlogin", Value::Text("SPEC"))
+    },
+    Opt {
+        aliases: &["slf"],
+        help: "the SPECs of -S, one a line (`#` starts a comment)",
+        ..opt(
+            Key::SshloginFile,
+            None,
+            "sshlogin-file",
+            Value::File("FILE"),
+        )
+    },
+    Opt {
+        help: "the ssh command (default `ssh`), split into words as a shell does",
+        ..opt(Key::Ssh, None, "ssh", Value::Text("CMD"))
+    },
+    Opt {
+        help: "print the manual page (roff) on stdout",
+        ..flag(Key::Man, None, "man")
+    },
+    Opt {
+        help: "print the completion script of SHELL (bash or zsh) on stdout",
+        ..opt(
+            Key::Completions,
+            None,
+            "completions",
+            Value::Choice("SHELL", &["bash", "zsh"]),
+        )
+    },
+    Opt {
+        help: "print this help",
+        ..flag(Key::Help, Some('h'), "help")
+    },
+    Opt {
+        help: "print fanout's version (and the commit it was built from)",
+        ..flag(Key::Version, Some('V'), "version")
+    },
+];
+
+/// The option named `-c`.
+pub(crate) fn short(c: char) -> Option<&'static Opt> {
+    OPTIONS.iter().find(|opt| opt.short == Some(c))
+}
+
+/// The option named `--name`.
+pub(crate) fn long(name: &str) -> Option<&'static Opt> {
+    OPTIONS.iter().find(|opt| opt.longs().any(|l| l == name))
+}
+
+/// The synopsis, after `usage: `.
+pub(crate) const SYNOPSIS: &str = "fanout [OPTIONS] [TEMPLATE ...] [::: ARGS ...] [:::: FILES ...]";
+
+/// What fanout is, in one line (the manual page's NAME).
+pub(crate) const PURPOSE: &str =
+    "run commands in parallel with GNU parallel's syntax, their output line by line";
+
+/// What fanout does, a paragraph each.
+pub(crate) const DESCRIPTION: &[&str] = &[
+    "Runs TEMPLATE once per argument, through `sh -c`, many at once, and streams the \
+     output line by line as it arrives (GNU parallel's syntax). Several `:::`/`::::` groups \
+     give every combination (the last varies fastest); with none, the arguments are \
+     stdin's lines. With no TEMPLATE, each argument is a command line itself: \
+     `fanout ::: 'seq 1 3' 'uname -s'`.",
+    "Options come before the TEMPLATE; everything after its first word belongs to it.",
+];
+
+/// The replacement strings, and what each is. An argument put in is
+/// shell-quoted; a TEMPLATE without any gets the arguments appended.
+pub(crate) const REPLACEMENTS: &[(&str, &str)] = &[
+    ("{}", "the argument (several sources: all, space-separated)"),
+    ("{.}", "the argument without its extension"),
+    ("{/}", "its basename"),
+    ("{//}", "its directory (`.` for a bare name)"),
+    ("{/.}", "its basename without the extension"),
+    ("{#}", "the job's number, from 1"),
+    ("{%}", "the job's slot, 1..N (N: -j)"),
+    (
+        "{N} {N.} {N/} {N//} {N/.}",
+        "the same, of the Nth input source",
+    ),
+];
+
+/// The paragraph before the replacement strings.
+pub(crate) const REPLACEMENTS_INTRO: &str = "The arguments put in are shell-quoted; a \
+     TEMPLATE with no replacement string gets the arguments appended.";
+
+/// How jobs run and stop, a paragraph each.
+pub(crate) const JOBS: &[&str] = &[
+    "Each job runs through `sh -c` (a lone simple command with `exec`, so that its exit \
+     status or signal is its own), in a process group of its own, stdin from /dev/null, \
+     with PARALLEL_SEQ, PARALLEL_JOBSLOT and FANOUT_INDEX (= PARALLEL_SEQ) set.",
+    "Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the running jobs' process groups \
+     (SIGTERM, then SIGKILL after the grace; a second Ctrl-C: SIGKILL at once); fanout \
+     prints the summary and exits with 128 + the signal (130 for Ctrl-C).",
+];
+
+/// The exit status.
+pub(crate) const EXIT_STATUS: &str = "0 when all jobs succeeded; else the number of failed \
+     jobs (101 when more than 100); with --halt: after fail=1 the failing job's own status, \
+     after fail=N% the percentage of the jobs that failed, after success=N 0; 128 + N when \
+     stopped by signal N; 255 for a usage error or another error.";

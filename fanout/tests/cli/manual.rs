@@ -99,10 +99,10 @@ fn the_manual_page_is_roff_and_names_every_option() {
             assert!(known.iter().any(|r| request.starts_with(r)), "{line}");
         }
     }
-    if !have("groff") {
-        eprintln!("no groff here: the manual page is not formatted");
-        return;
-    }
+    assert!(
+        have("groff"),
+        "groff is missing: install groff-base (.ci/run does) to format the manual page"
+    );
     let dir = std::env::temp_dir().join(format!("fanout-man-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("fanout.1");
@@ -115,23 +115,22 @@ fn the_manual_page_is_roff_and_names_every_option() {
         .unwrap();
     assert!(groff.status.success(), "{groff:?}");
     assert_eq!(String::from_utf8_lossy(&groff.stderr), "");
-    if have("man") {
-        let shown = Command::new("man").arg("-l").arg(&path).output().unwrap();
-        let text = String::from_utf8_lossy(&shown.stdout);
-        assert!(
-            text.contains("FANOUT(1)") && text.contains("keep"),
-            "{text}"
-        );
-    }
+    assert!(have("man"), "man is missing: install man-db (.ci/run does)");
+    let shown = Command::new("man").arg("-l").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("FANOUT(1)") && text.contains("keep"),
+        "{text}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn bash_completion_offers_the_options() {
-    if !have("bash") {
-        eprintln!("no bash here: its completion is not tested");
-        return;
-    }
+    assert!(
+        have("bash"),
+        "bash is missing: the bash completion cannot be checked"
+    );
     // Sourced, as ~/.bashrc or bash-completion would; then the function
     // `complete -p` names is called as bash calls it on <TAB>.
     let script = r#"
@@ -161,10 +160,10 @@ fn bash_completion_offers_the_options() {
 
 #[test]
 fn zsh_completion_is_valid_and_registers() {
-    if !have("zsh") {
-        eprintln!("no zsh here: its completion is not tested");
-        return;
-    }
+    assert!(
+        have("zsh"),
+        "zsh is missing: install zsh (.ci/run does) to check the zsh completion"
+    );
     let dir = std::env::temp_dir().join(format!("fanout-zsh-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("_fanout");

@@ -1,8 +1,17 @@
-//! Other Unix systems: the poller is `polling`'s (kqueue, or `poll`),
-//! level-triggered like the Linux one.
+//! The poller, on every platform: the `polling` crate's (epoll on Linux,
+//! kqueue on macOS and the BSDs, `poll` elsewhere).
+//!
+//! Registrations that are watched are level-triggered ([`PollMode::Level`]):
+//! a pipe that is still readable after a turn is reported again, so nothing
+//! is re-armed after a chunk. A registration watched for nothing
+//! ([`Interest::None`]) is oneshot instead: errors and hang-ups are reported
+//! even without interest, and in level mode a paused pipe whose writer has
+//! gone would be reported at every wait; oneshot lets one report through,
+//! then the descriptor is silent until its interest changes (a `modify`,
+//! which that change costs anyway).
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use polling::{Event, PollMode};
@@ -28,7 +37,8 @@ impl Default for Events {
 }
 
 impl Events {
-    /// Room for one wait's events.
+    /// Room for one wait's events: `polling`'s default, 1,024 (more wait
+    /// for the next one; every one a wait returns is served).
     pub(crate) fn new() -> Events {
         Events {
             events: polling::Events::new(),
@@ -41,13 +51,14 @@ impl Events {
     }
 }
 
-fn event(key: u64, interest: Interest) -> Event {
+/// The event and mode `polling` is given for `interest`.
+fn event(key: u64, interest: Interest) -> (Event, PollMode) {
     // Keys are made by `Key::encode` from a slot and fit a `usize`.
     let key = key as usize;
     match interest {
-        Interest::Read => Event::readable(key),
-        Interest::Write => Event::writable(key),
-        Interest::None => Event::none(key),
+        Interest::Read => (Event::readable(key), PollMode::Level),
+        Interest::Write => (Event::writable(key), PollMode::Level),
+        Interest::None => (Event::none(key), PollMode::Oneshot),
     }
 }
 
@@ -58,7 +69,7 @@ impl Poller {
         })
     }
 
-    /// Registers `fd` under `key`, level-triggered, with `interest`.
+    /// Registers `fd` under `key`, watched for `interest`.
     ///
     /// # Safety
     ///
@@ -70,11 +81,9 @@ impl Poller {
         key: u64,
         interest: Interest,
     ) -> io::Result<()> {
+        let (event, mode) = event(key, interest);
         // SAFETY: the caller deletes `fd` before closing it, as above.
-        unsafe {
-            self.poller
-                .add_with_mode(&fd, event(key, interest), PollMode::Level)
-        }
+        unsafe { self.poller.add_with_mode(&fd, event, mode) }
     }
 
     /// Changes what `fd` is watched for.
@@ -84,8 +93,8 @@ impl Poller {
         key: u64,
         interest: Interest,
     ) -> io::Result<()> {
-        self.poller
-            .modify_with_mode(fd, event(key, interest), PollMode::Level)
+        let (event, mode) = event(key, interest);
+        self.poller.modify_with_mode(fd, event, mode)
     }
 
     /// Removes `fd`.
@@ -101,13 +110,13 @@ impl Poller {
     }
 
     /// Makes the current or next [`wait`](Self::wait) return, from any
-    /// thread.
+    /// thread (coalesced: one wake-up for any number of calls before it).
     pub(crate) fn notify(&self) -> io::Result<()> {
         self.poller.notify()
     }
 }
 
-impl std::os::fd::AsFd for Poller {
+impl AsFd for Poller {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.poller.as_fd()
     }

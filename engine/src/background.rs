@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::launch::Submission;
-use crate::shared::{Request, Shared, Stopping};
-use crate::waiter::Waiter;
+use crate::job::Waiter;
+use crate::mailbox::{Request, Shared, Stopping};
+use crate::reactor::Submission;
 use crate::{ChildId, Error, Job, Options, Reactor, Report, Result};
 
 /// What every clone of a [`Handle`] shares; dropping the last one stops

@@ -1,7 +1,7 @@
 //! Poller keys: which child's slot, and what in it, a readiness event is
 //! for.
 
-use crate::id::Output;
+use crate::base::id::Output;
 
 /// What in a child's slot a registration is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

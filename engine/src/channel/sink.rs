@@ -12,8 +12,8 @@ use std::io;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::input::copy_out;
-use crate::outlet::{Delivery, Outlet};
+use crate::channel::outlet::{Delivery, Outlet};
+use crate::io::copy_out;
 use crate::{Chunk, Fill, Flow, Input, IntoSink, Resumer, Sink, Source, StreamContext, StreamEnd};
 
 /// What a [`ChannelSink`] does when every receiver of its channel is gone.

@@ -5,11 +5,11 @@
 use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::error::copy_io_error;
-use crate::id::Output;
-use crate::pipe::Pipe;
-use crate::pipe_size::PipeSizes;
-use crate::sink::BoxSink;
+use crate::base::copy_io_error;
+use crate::base::Output;
+use crate::child::pipe::Pipe;
+use crate::child::sizing::PipeSizes;
+use crate::io::BoxSink;
 use crate::sys::{self, Interest};
 use crate::{Flow, OutputReport, StreamEnd};
 

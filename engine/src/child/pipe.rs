@@ -6,10 +6,10 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-use crate::key::Key;
-use crate::pipe_size::{PipeSize, PipeSizes};
-use crate::registration::Registered;
-use crate::shared::Shared;
+use crate::base::Key;
+use crate::child::registration::Registered;
+use crate::child::sizing::{PipeSize, PipeSizes};
+use crate::mailbox::Shared;
 use crate::sys::{self, Interest};
 
 /// One of a child's pipes, as the reactor holds it.

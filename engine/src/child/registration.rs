@@ -6,8 +6,8 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
-use crate::key::Key;
-use crate::shared::Shared;
+use crate::base::Key;
+use crate::mailbox::Shared;
 use crate::sys::Interest;
 
 /// A descriptor registered with the reactor's poller (level-triggered).

@@ -7,14 +7,14 @@ use std::os::fd::OwnedFd;
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::exit::Exit;
-use crate::id::Output;
+use crate::base::Output;
+use crate::base::Target;
+use crate::child::exit::Exit;
+use crate::child::output::OutputStream;
+use crate::child::pipe::PipeIo;
+use crate::child::stdin::StdinStream;
+use crate::io::BoxSink;
 use crate::job::{Label, Lifecycle};
-use crate::key::Target;
-use crate::output::OutputStream;
-use crate::pipe::PipeIo;
-use crate::sink::BoxSink;
-use crate::stdin::StdinStream;
 use crate::{ChildId, Error, Report, Signal, Source, Stream, StreamEnd};
 
 /// What a child needs once its process has started.
@@ -53,22 +53,20 @@ pub(crate) struct KillAfter {
     pub(crate) group: Option<u32>,
 }
 
-mod start;
-
 /// A child the reactor started and has not reported yet.
 pub(crate) struct Running {
-    id: ChildId,
-    program: String,
-    process: Child,
-    exit: Exit,
-    stdin: Option<StdinStream>,
-    outputs: [Option<OutputStream>; 2],
-    started: Instant,
-    linger: Duration,
-    lifecycle: Lifecycle,
-    error: Option<Error>,
-    timed_out: bool,
-    label: Option<Label>,
+    pub(super) id: ChildId,
+    pub(super) program: String,
+    pub(super) process: Child,
+    pub(super) exit: Exit,
+    pub(super) stdin: Option<StdinStream>,
+    pub(super) outputs: [Option<OutputStream>; 2],
+    pub(super) started: Instant,
+    pub(super) linger: Duration,
+    pub(super) lifecycle: Lifecycle,
+    pub(super) error: Option<Error>,
+    pub(super) timed_out: bool,
+    pub(super) label: Option<Label>,
 }
 
 impl Running {

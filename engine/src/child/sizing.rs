@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::budget::PipeBudget;
+use crate::mailbox::PipeBudget;
 
 /// How many times a busy pipe is let pass, after its size was chosen,
 /// before the child's placement is looked at again (two reads of `/proc`,

@@ -9,16 +9,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Plan, Running};
-use crate::exit::Exit;
-use crate::id::Output;
+use crate::base::Output;
+use crate::base::{Key, Target};
+use crate::child::exit::Exit;
+use crate::child::output::OutputStream;
+use crate::child::pipe::Pipe;
+use crate::child::registration::Registered;
+use crate::child::stdin::StdinStream;
+use crate::io::BoxSink;
 use crate::job::Lifecycle;
-use crate::key::{Key, Target};
-use crate::output::OutputStream;
-use crate::pipe::Pipe;
-use crate::registration::Registered;
-use crate::shared::Shared;
-use crate::sink::BoxSink;
-use crate::stdin::StdinStream;
+use crate::mailbox::Shared;
 use crate::sys::{self, Interest};
 use crate::{ChildId, Error, Report, Resumer, Source, Stream, StreamContext};
 

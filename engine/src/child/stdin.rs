@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::pipe::{Pipe, INPUT_BUFFER};
-use crate::pipe_size::PipeSizes;
+use crate::child::pipe::{Pipe, INPUT_BUFFER};
+use crate::child::sizing::PipeSizes;
 use crate::sys::Interest;
 use crate::{Fill, InputReport, Source, StreamEnd};
 

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::io;
 use std::os::fd::BorrowedFd;
 
-use crate::context::StreamContext;
+use crate::mailbox::StreamContext;
 
 #[cfg(doc)]
 use crate::Resumer;

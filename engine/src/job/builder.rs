@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
-use crate::event::EventSink;
-use crate::sink::BoxSink;
+use crate::io::BoxSink;
+use crate::job::event::EventSink;
 use crate::{Event, Input, IntoSink, Signal, Terminal};
 
 /// A child to run: a [`Command`] and, for each standard stream the reactor

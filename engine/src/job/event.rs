@@ -3,7 +3,7 @@
 
 use crossbeam_channel::Sender;
 
-use crate::outlet::{Delivery, Outlet};
+use crate::channel::{Delivery, Outlet};
 use crate::{ChildId, Chunk, Flow, Report, Sink, Stream, StreamContext, StreamEnd};
 
 /// What goes through an events channel ([`Job::events`](crate::Job::events)),

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use std::any::Any;
 
-use crate::job::Label;
-use crate::sink::BoxSink;
+use crate::io::BoxSink;
+use crate::job::builder::Label;
 use crate::{ChildId, Error, Sink, Stream, StreamEnd};
 
 /// How one of the child's output streams went.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::shared::{Request, Shared};
-use crate::watcher::{Receivable, Sendable};
+use crate::mailbox::shared::{Request, Shared};
+use crate::mailbox::watcher::{Receivable, Sendable};
 use crate::{ChildId, Signal, Stream};
 
 #[cfg(doc)]

@@ -8,9 +8,9 @@ use std::process::Child;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::budget::PipeBudget;
+use crate::mailbox::budget::PipeBudget;
+use crate::mailbox::watcher::Watcher;
 use crate::sys::Poller;
-use crate::watcher::Watcher;
 use crate::{ChildId, Signal, Stream};
 
 /// Asks for the reactor's attention from another thread.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Weak};
 
-use crate::shared::Shared;
+use crate::mailbox::shared::Shared;
 
 /// Makes a reactor's [`turn`](crate::Reactor::turn) return, from any
 /// thread: a program that drives the reactor by hand and has work of its

@@ -5,12 +5,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::child::ExitPolling;
 use crate::child::{Next, Running};
-use crate::delivery::{Delivery, ReportTo};
-use crate::exit_poll::ExitPolling;
-use crate::launch::Started;
-use crate::shared::Shared;
-use crate::slab::Slab;
+use crate::mailbox::Shared;
+use crate::reactor::delivery::{Delivery, ReportTo};
+use crate::reactor::launch::Started;
+use crate::reactor::slab::Slab;
 use crate::{ChildId, Report};
 
 /// A running child and where its report goes.

@@ -9,10 +9,10 @@ use std::thread;
 
 use crossbeam_channel::{Select, Sender, TrySendError};
 
-use crate::id::Output;
-use crate::shared::{Request, Shared};
-use crate::waiter::Waiter;
-use crate::watcher::Sendable;
+use crate::base::Output;
+use crate::job::Waiter;
+use crate::mailbox::Sendable;
+use crate::mailbox::{Request, Shared};
 use crate::{Error, Event, Report, StreamEnd};
 
 /// Where a child's report goes.

@@ -13,18 +13,17 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::budget::PipeBudget;
+use crate::base::Key;
 use crate::child::Next;
-use crate::children::Children;
-use crate::delivery::Delivery;
-use crate::key::Key;
-use crate::launch::{Launcher, Submission};
-use crate::pipe::PipeIo;
-use crate::shared::{Request, Shared, Stopping};
+use crate::child::PipeIo;
+use crate::mailbox::PipeBudget;
+use crate::mailbox::{Request, Shared, Stopping};
+use crate::reactor::children::Children;
+use crate::reactor::delivery::Delivery;
+use crate::reactor::launch::{Launcher, Submission};
+use crate::reactor::timers::{Timer, Timers};
 use crate::sys::{self, Events, Poller};
-use crate::timers::{Timer, Timers};
 
-mod embedding;
 use crate::{ChildId, Error, Job, Options, Report, Result, Signal, Stream};
 
 #[cfg(doc)]
@@ -64,21 +63,21 @@ use crate::{Resumer, StreamEnd};
 /// # }
 /// ```
 pub struct Reactor {
-    shared: Arc<Shared>,
-    options: Options,
-    events: Events,
-    children: Children,
-    launcher: Launcher,
-    delivery: Delivery,
-    timers: Timers,
-    io: PipeIo,
+    pub(super) shared: Arc<Shared>,
+    pub(super) options: Options,
+    pub(super) events: Events,
+    pub(super) children: Children,
+    pub(super) launcher: Launcher,
+    pub(super) delivery: Delivery,
+    pub(super) timers: Timers,
+    pub(super) io: PipeIo,
     /// Requests taken from [`Shared`] and not yet served (kept there if a
     /// sink panics midway, for [`kill_all`](Reactor::kill_all)).
-    requests: VecDeque<Request>,
-    stopping: Stopping,
+    pub(super) requests: VecDeque<Request>,
+    pub(super) stopping: Stopping,
     /// With nothing to do, a turn waits for requests (a background
     /// reactor) rather than returning at once.
-    wait_when_idle: bool,
+    pub(super) wait_when_idle: bool,
 }
 
 impl Reactor {

@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::child::tell_end;
 use crate::child::Plan;
-use crate::delivery::{Delivery, ReportTo};
+use crate::io::BoxSink;
 use crate::job::Parts;
-use crate::output::tell_end;
-use crate::shared::{Request, Shared};
-use crate::sink::BoxSink;
-use crate::spawner::Spawner;
+use crate::job::Waiter;
+use crate::mailbox::{Request, Shared};
+use crate::reactor::delivery::{Delivery, ReportTo};
+use crate::reactor::spawner::Spawner;
 use crate::sys;
-use crate::waiter::Waiter;
 use crate::{ChildId, Error, Event, Input, Job, Report, Signal, Source, StreamEnd, Terminal};
 
 /// Children handed to the spawner thread and not yet back: enough to keep

@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::shared::{Request, Shared};
+use crate::mailbox::{Request, Shared};
 use crate::ChildId;
 
 /// The channel to the spawner threads, and the threads.

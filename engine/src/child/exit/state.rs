@@ -5,7 +5,7 @@ use std::fs::File;
 use std::process::ExitStatus;
 use std::time::Instant;
 
-use crate::registration::Registered;
+use crate::child::registration::Registered;
 
 /// Whether the child's process has exited.
 pub(crate) enum Exit {

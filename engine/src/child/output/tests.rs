@@ -7,9 +7,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::budget::PipeBudget;
-use crate::key::{Key, Target};
-use crate::shared::Shared;
+use crate::base::{Key, Target};
+use crate::mailbox::PipeBudget;
+use crate::mailbox::Shared;
 use crate::sys::Poller;
 use crate::Sink;
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 
+use crate::sys;
+
 /// A Unix signal, by number.
 ///
 /// # Examples
@@ -19,27 +21,27 @@ pub struct Signal(i32);
 
 impl Signal {
     /// `SIGHUP`.
-    pub const HUP: Signal = Signal(rustix::process::Signal::HUP.as_raw());
+    pub const HUP: Signal = Signal(sys::signal::HUP);
     /// `SIGINT`.
-    pub const INT: Signal = Signal(rustix::process::Signal::INT.as_raw());
+    pub const INT: Signal = Signal(sys::signal::INT);
     /// `SIGQUIT`.
-    pub const QUIT: Signal = Signal(rustix::process::Signal::QUIT.as_raw());
+    pub const QUIT: Signal = Signal(sys::signal::QUIT);
     /// `SIGKILL`: cannot be caught or ignored.
-    pub const KILL: Signal = Signal(rustix::process::Signal::KILL.as_raw());
+    pub const KILL: Signal = Signal(sys::signal::KILL);
     /// `SIGUSR1`.
-    pub const USR1: Signal = Signal(rustix::process::Signal::USR1.as_raw());
+    pub const USR1: Signal = Signal(sys::signal::USR1);
     /// `SIGUSR2`.
-    pub const USR2: Signal = Signal(rustix::process::Signal::USR2.as_raw());
+    pub const USR2: Signal = Signal(sys::signal::USR2);
     /// `SIGTERM`: the polite request to stop.
-    pub const TERM: Signal = Signal(rustix::process::Signal::TERM.as_raw());
+    pub const TERM: Signal = Signal(sys::signal::TERM);
     /// `SIGCONT`.
-    pub const CONT: Signal = Signal(rustix::process::Signal::CONT.as_raw());
+    pub const CONT: Signal = Signal(sys::signal::CONT);
     /// `SIGSTOP`: cannot be caught or ignored.
-    pub const STOP: Signal = Signal(rustix::process::Signal::STOP.as_raw());
+    pub const STOP: Signal = Signal(sys::signal::STOP);
 
     /// The signal with this number, if the platform names one.
     pub fn from_number(number: i32) -> Option<Signal> {
-        rustix::process::Signal::from_named_raw(number).map(|signal| Signal(signal.as_raw()))
+        sys::is_signal(number).then_some(Signal(number))
     }
 
     /// The signal's number.
@@ -47,37 +49,16 @@ impl Signal {
         self.0
     }
 
-    fn raw(self) -> rustix::process::Signal {
-        // Every `Signal` was made from a named signal.
-        rustix::process::Signal::from_named_raw(self.0).unwrap_or(rustix::process::Signal::KILL)
-    }
-
     /// Sends the signal to one process, through its pidfd when there is
     /// one (which cannot hit a recycled pid).
     pub(crate) fn send(self, pid: u32, pidfd: Option<&std::fs::File>) -> io::Result<()> {
-        if let Some(pidfd) = pidfd {
-            #[cfg(target_os = "linux")]
-            return Ok(rustix::process::pidfd_send_signal(pidfd, self.raw())?);
-        }
-        let _ = pidfd;
-        let pid = to_pid(pid)?;
-        Ok(rustix::process::kill_process(pid, self.raw())?)
+        sys::send_signal(self.0, pid, pidfd)
     }
 
     /// Sends the signal to every process of the group `pgid`.
     pub(crate) fn send_group(self, pgid: u32) -> io::Result<()> {
-        Ok(rustix::process::kill_process_group(
-            to_pid(pgid)?,
-            self.raw(),
-        )?)
+        sys::send_group_signal(self.0, pgid)
     }
-}
-
-fn to_pid(pid: u32) -> io::Result<rustix::process::Pid> {
-    i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("bad pid {pid}")))
 }
 
 impl fmt::Debug for Signal {

@@ -8,4 +8,4 @@ mod sink;
 pub use sink::{ChannelSink, OnDisconnect};
 
 // For the layers above.
-pub(crate) use outlet::{Delivery, Outlet};
+pub(crate) use outlet::{Outlet, SendOutcome};

@@ -21,7 +21,7 @@ pub(crate) struct Outlet<T> {
 
 /// What became of what an outlet had to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Delivery {
+pub(crate) enum SendOutcome {
     /// Everything pending was sent.
     Sent,
     /// The channel is full: the rest waits, and the stream is resumed when
@@ -83,25 +83,25 @@ impl<T: Send + 'static> Outlet<T> {
     /// channel is full, then lets the receivers see the end.
     pub(crate) fn flush(&mut self) -> Flow {
         let flow = match self.deliver() {
-            Delivery::Full => Flow::Pause,
-            Delivery::Sent | Delivery::Disconnected => Flow::Continue,
+            SendOutcome::Full => Flow::Pause,
+            SendOutcome::Sent | SendOutcome::Disconnected => Flow::Continue,
         };
         self.close_if_flushed();
         flow
     }
 
     /// Queues `item` and sends what it can.
-    pub(crate) fn push(&mut self, item: T) -> Delivery {
+    pub(crate) fn push(&mut self, item: T) -> SendOutcome {
         self.pending.push_back(item);
         self.deliver()
     }
 
     /// Sends what is pending, in order; when the channel is full, asks to be
     /// resumed once it has room.
-    pub(crate) fn deliver(&mut self) -> Delivery {
+    pub(crate) fn deliver(&mut self) -> SendOutcome {
         let Some(sender) = &self.sender else {
             self.pending.clear();
-            return Delivery::Disconnected;
+            return SendOutcome::Disconnected;
         };
         while let Some(item) = self.pending.pop_front() {
             match sender.try_send(item) {
@@ -111,16 +111,16 @@ impl<T: Send + 'static> Outlet<T> {
                     if let Some(resumer) = &self.resumer {
                         resumer.resume_when_sendable(sender);
                     }
-                    return Delivery::Full;
+                    return SendOutcome::Full;
                 }
                 Err(TrySendError::Disconnected(_)) => {
                     self.pending.clear();
                     self.sender = None;
-                    return Delivery::Disconnected;
+                    return SendOutcome::Disconnected;
                 }
             }
         }
-        Delivery::Sent
+        SendOutcome::Sent
     }
 
     /// Lets the receivers see the end of the channel, once nothing is
@@ -140,16 +140,16 @@ mod tests {
     fn items_wait_while_the_channel_is_full_and_go_in_order() {
         let (sender, receiver) = crossbeam_channel::bounded(2);
         let mut outlet = Outlet::new(sender);
-        assert_eq!(outlet.push(1), Delivery::Sent);
-        assert_eq!(outlet.push(2), Delivery::Sent);
-        assert_eq!(outlet.push(3), Delivery::Full);
-        assert_eq!(outlet.push(4), Delivery::Full);
+        assert_eq!(outlet.push(1), SendOutcome::Sent);
+        assert_eq!(outlet.push(2), SendOutcome::Sent);
+        assert_eq!(outlet.push(3), SendOutcome::Full);
+        assert_eq!(outlet.push(4), SendOutcome::Full);
         assert_eq!(outlet.pending(), 2);
         assert_eq!(receiver.recv(), Ok(1));
-        assert_eq!(outlet.deliver(), Delivery::Full);
+        assert_eq!(outlet.deliver(), SendOutcome::Full);
         assert_eq!(receiver.recv(), Ok(2));
         assert_eq!(receiver.recv(), Ok(3));
-        assert_eq!(outlet.deliver(), Delivery::Sent);
+        assert_eq!(outlet.deliver(), SendOutcome::Sent);
         assert_eq!(receiver.try_iter().collect::<Vec<_>>(), [4]);
     }
 
@@ -157,7 +157,7 @@ mod tests {
     fn flush_pauses_until_everything_is_sent_then_closes_the_channel() {
         let (sender, receiver) = crossbeam_channel::bounded(1);
         let mut outlet = Outlet::new(sender);
-        assert_eq!(outlet.push("a"), Delivery::Sent);
+        assert_eq!(outlet.push("a"), SendOutcome::Sent);
         outlet.queue("b");
         assert_eq!(outlet.flush(), Flow::Pause);
         assert_eq!(receiver.recv(), Ok("a"));
@@ -171,12 +171,12 @@ mod tests {
     fn a_channel_without_receivers_drops_what_is_pending() {
         let (sender, receiver) = crossbeam_channel::bounded(1);
         let mut outlet = Outlet::new(sender);
-        assert_eq!(outlet.push(1), Delivery::Sent);
+        assert_eq!(outlet.push(1), SendOutcome::Sent);
         outlet.queue(2);
         drop(receiver);
-        assert_eq!(outlet.deliver(), Delivery::Disconnected);
+        assert_eq!(outlet.deliver(), SendOutcome::Disconnected);
         assert_eq!(outlet.pending(), 0);
-        assert_eq!(outlet.push(3), Delivery::Disconnected);
+        assert_eq!(outlet.push(3), SendOutcome::Disconnected);
         assert_eq!(outlet.flush(), Flow::Continue);
     }
 
@@ -184,8 +184,8 @@ mod tests {
     fn dropping_what_is_pending_lets_the_channel_close() {
         let (sender, receiver) = crossbeam_channel::bounded(1);
         let mut outlet = Outlet::new(sender);
-        assert_eq!(outlet.push(1), Delivery::Sent);
-        assert_eq!(outlet.push(2), Delivery::Full);
+        assert_eq!(outlet.push(1), SendOutcome::Sent);
+        assert_eq!(outlet.push(2), SendOutcome::Full);
         outlet.drop_pending();
         outlet.close_if_flushed();
         assert_eq!(receiver.recv(), Ok(1));

@@ -12,7 +12,7 @@ use std::io;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::channel::outlet::{Delivery, Outlet};
+use crate::channel::outlet::{Outlet, SendOutcome};
 use crate::io::copy_out;
 use crate::{Chunk, Fill, Flow, Input, IntoSink, Resumer, Sink, Source, StreamContext, StreamEnd};
 
@@ -81,11 +81,11 @@ impl ChannelSink {
         self
     }
 
-    fn flow(&self, delivery: Delivery) -> Flow {
+    fn flow(&self, delivery: SendOutcome) -> Flow {
         match delivery {
-            Delivery::Sent => Flow::Continue,
-            Delivery::Full => Flow::Pause,
-            Delivery::Disconnected => match self.on_disconnect {
+            SendOutcome::Sent => Flow::Continue,
+            SendOutcome::Full => Flow::Pause,
+            SendOutcome::Disconnected => match self.on_disconnect {
                 OnDisconnect::Discard => Flow::Discard,
                 OnDisconnect::Close => Flow::Close,
             },
@@ -121,7 +121,7 @@ impl Sink for ChannelSink {
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) {
+        if end.is_teardown() {
             // Nothing more will be delivered: let the consumers see the end.
             self.outlet.drop_pending();
         }

@@ -14,5 +14,5 @@ mod stdin;
 // For the reactor.
 pub(crate) use exit::ExitPolling;
 pub(crate) use output::tell_end;
-pub(crate) use pipe::PipeIo;
+pub(crate) use pipe::Scratch;
 pub(crate) use running::{Next, Plan, Running};

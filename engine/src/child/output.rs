@@ -13,10 +13,6 @@ use crate::io::BoxSink;
 use crate::sys::{self, Interest};
 use crate::{Flow, OutputReport, StreamEnd};
 
-/// What reading a terminal's master side fails with once it is closed on
-/// the other side.
-const EIO: i32 = rustix::io::Errno::IO.raw_os_error();
-
 /// Full reads of one pipe per readiness event, so a fast child cannot
 /// starve the others.
 const READS_PER_EVENT: usize = 4;
@@ -397,7 +393,7 @@ fn read_into(
         Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(ReadOutcome::Empty),
         // A terminal's master side, once every process closed the
         // terminal (a pipe never says `EIO`).
-        Err(err) if err.raw_os_error() == Some(EIO) => return Ok(ReadOutcome::Eof),
+        Err(err) if err.raw_os_error() == Some(sys::EIO) => return Ok(ReadOutcome::Eof),
         Err(err) => return Err(err),
     };
     // The pipe is busy when the read emptied it full or filled the buffer

@@ -74,10 +74,10 @@ impl Drop for Pipe {
     }
 }
 
-/// What serving pipes needs from the reactor: its one read buffer, and the
-/// capacities to give busy pipes.
+/// What serving a pipe borrows from the reactor (it does no I/O itself):
+/// its one read buffer, and the capacities to give busy pipes.
 #[derive(Debug)]
-pub(crate) struct PipeIo {
+pub(crate) struct Scratch {
     /// Every read goes here ([`Options::read_size`](crate::Options::read_size)).
     pub(crate) buffer: Vec<u8>,
     /// For output pipes.
@@ -89,11 +89,11 @@ pub(crate) struct PipeIo {
 /// The stdin buffer's size: a pipe of the default size fills in one write.
 pub(crate) const INPUT_BUFFER: usize = 64 * 1024;
 
-impl PipeIo {
+impl Scratch {
     /// For reads of `read_size` bytes, busy pipes enlarged to `pipe_size`
     /// while their child runs on another CPU.
-    pub(crate) fn new(read_size: usize, pipe_size: usize) -> PipeIo {
-        PipeIo {
+    pub(crate) fn new(read_size: usize, pipe_size: usize) -> Scratch {
+        Scratch {
             buffer: vec![0; read_size],
             read_sizes: PipeSizes {
                 near: read_size.min(pipe_size),

@@ -11,10 +11,11 @@ use crate::base::Output;
 use crate::base::Target;
 use crate::child::exit::Exit;
 use crate::child::output::OutputStream;
-use crate::child::pipe::PipeIo;
+use crate::child::pipe::Scratch;
 use crate::child::stdin::StdinStream;
 use crate::io::BoxSink;
 use crate::job::{Label, Lifecycle};
+use crate::sys;
 use crate::{ChildId, Error, Report, Signal, Source, Stream, StreamEnd};
 
 /// What a child needs once its process has started.
@@ -23,8 +24,9 @@ pub(crate) struct Plan {
     pub(crate) stdin: Option<Box<dyn Source + Send>>,
     /// stdout's and stderr's sinks (a merged stream's sink as stdout's).
     pub(crate) sinks: [Option<BoxSink>; 2],
-    /// The read end of a merged stdout+stderr pipe.
-    pub(crate) merged_read: Option<OwnedFd>,
+    /// The read end that both stdout and stderr write to: a merged pipe's,
+    /// or a terminal's master side.
+    pub(crate) combined_output: Option<OwnedFd>,
     pub(crate) linger: Duration,
     pub(crate) lifecycle: Lifecycle,
     /// When it was handed to the spawner.
@@ -95,7 +97,7 @@ impl Running {
     }
 
     /// One of its registrations is ready.
-    pub(crate) fn on_event(&mut self, target: Target, io: &mut PipeIo, now: Instant) -> Next {
+    pub(crate) fn on_event(&mut self, target: Target, io: &mut Scratch, now: Instant) -> Next {
         let before = self.linger_deadline();
         match target {
             Target::Stdin => {
@@ -221,7 +223,7 @@ impl Running {
         log::debug!("child {} ({}): sending {signal}", self.id, self.program);
         if let Some(group) = self.group() {
             return match signal.send_group(group) {
-                Err(err) if err.raw_os_error() == Some(3) => Ok(()), // ESRCH
+                Err(err) if err.raw_os_error() == Some(sys::ESRCH) => Ok(()),
                 result => result,
             };
         }

@@ -5,6 +5,7 @@
 use std::io;
 
 use crate::mailbox::PipeBudget;
+use crate::sys;
 
 /// How many times a busy pipe is let pass, after its size was chosen,
 /// before the child's placement is looked at again (two reads of `/proc`,
@@ -39,9 +40,6 @@ pub(crate) struct PipeSize {
     /// Shrinks refused in a row because the pipe held too much.
     refusals: u32,
 }
-
-/// The error `F_SETPIPE_SZ` gives for a size below what the pipe holds.
-const EBUSY: i32 = rustix::io::Errno::BUSY.raw_os_error();
 
 impl PipeSize {
     /// A pipe the kernel made `base` bytes large.
@@ -111,7 +109,7 @@ impl PipeSize {
             }
             Err(err) => {
                 budget.give_back(extra);
-                if err.raw_os_error() == Some(EBUSY) && self.refusals < SHRINK_RETRIES {
+                if err.raw_os_error() == Some(sys::EBUSY) && self.refusals < SHRINK_RETRIES {
                     // It holds more than `wanted` for now: try again at the
                     // next busy pipe, when a read may have emptied it.
                     self.refusals += 1;
@@ -146,8 +144,8 @@ mod tests {
         Ok(size.next_power_of_two())
     }
 
-    fn refused(errno: rustix::io::Errno) -> impl FnOnce(usize) -> io::Result<usize> {
-        move |_| Err(errno.into())
+    fn refused(errno: i32) -> impl FnOnce(usize) -> io::Result<usize> {
+        move |_| Err(io::Error::from_raw_os_error(errno))
     }
 
     #[test]
@@ -205,7 +203,7 @@ mod tests {
     fn a_refusal_gives_the_budget_back() {
         let budget = PipeBudget::new(Some(usize::MAX));
         let mut pipe = PipeSize::new(64 * KIB);
-        pipe.busy(SIZES, &budget, || false, refused(rustix::io::Errno::PERM));
+        pipe.busy(SIZES, &budget, || false, refused(sys::EPERM));
         assert_eq!(pipe.capacity(), 64 * KIB);
         assert_eq!(budget.used(), 0);
     }
@@ -226,7 +224,7 @@ mod tests {
                 || true,
                 |_| {
                     tries += 1;
-                    Err(rustix::io::Errno::BUSY.into())
+                    Err(io::Error::from_raw_os_error(sys::EBUSY))
                 },
             );
         }

@@ -65,6 +65,28 @@ pub enum StreamEnd {
     NotStarted,
 }
 
+impl StreamEnd {
+    /// Whether the stream was torn down rather than ended by its pipe or
+    /// its sink: the child was killed by the reactor
+    /// ([`Killed`](StreamEnd::Killed)) or never started
+    /// ([`NotStarted`](StreamEnd::NotStarted)). Nothing more will be
+    /// delivered: a sink holding undelivered output should let it go.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::StreamEnd;
+    ///
+    /// assert!(StreamEnd::Killed.is_teardown());
+    /// assert!(StreamEnd::NotStarted.is_teardown());
+    /// assert!(!StreamEnd::Eof.is_teardown());
+    /// assert!(!StreamEnd::ForceClosed.is_teardown());
+    /// ```
+    pub fn is_teardown(&self) -> bool {
+        matches!(self, StreamEnd::Killed | StreamEnd::NotStarted)
+    }
+}
+
 /// Where the reactor hands a child's output.
 ///
 /// [`chunk`](Sink::chunk) is the one required method: it is called with

@@ -3,7 +3,7 @@
 
 use crossbeam_channel::Sender;
 
-use crate::channel::{Delivery, Outlet};
+use crate::channel::{Outlet, SendOutcome};
 use crate::{ChildId, Chunk, Flow, Report, Sink, Stream, StreamContext, StreamEnd};
 
 /// What goes through an events channel ([`Job::events`](crate::Job::events)),
@@ -52,11 +52,11 @@ impl EventSink {
     }
 }
 
-fn event_flow(delivery: Delivery) -> Flow {
+fn event_flow(delivery: SendOutcome) -> Flow {
     match delivery {
-        Delivery::Sent => Flow::Continue,
-        Delivery::Full => Flow::Pause,
-        Delivery::Disconnected => Flow::Discard,
+        SendOutcome::Sent => Flow::Continue,
+        SendOutcome::Full => Flow::Pause,
+        SendOutcome::Disconnected => Flow::Discard,
     }
 }
 
@@ -75,7 +75,7 @@ impl Sink for EventSink {
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) {
+        if end.is_teardown() {
             // Nothing more will be read: the output still pending goes, and
             // the `End` is sent with the report, in order, by the delivery
             // (`delivery.rs`), which knows the child even when this sink

@@ -13,4 +13,4 @@ pub use report::{InputReport, OutputReport, Report};
 
 // For the layers above.
 pub(crate) use builder::{Label, Lifecycle, Parts};
-pub(crate) use waiter::Waiter;
+pub(crate) use waiter::ReportSlot;

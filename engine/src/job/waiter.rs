@@ -7,7 +7,7 @@ use crate::{ChildId, Error, Report, Result};
 
 /// Where one child's report is left for its [`ChildHandle`](crate::ChildHandle),
 /// and whether it has started.
-pub(crate) struct Waiter {
+pub(crate) struct ReportSlot {
     child: ChildId,
     slot: Mutex<(Slot, Start)>,
     ready: Condvar,
@@ -35,9 +35,9 @@ enum Slot {
     Taken,
 }
 
-impl Waiter {
-    pub(crate) fn new(child: ChildId) -> Waiter {
-        Waiter {
+impl ReportSlot {
+    pub(crate) fn new(child: ChildId) -> ReportSlot {
+        ReportSlot {
             child,
             slot: Mutex::new((Slot::Pending, Start::Pending)),
             ready: Condvar::new(),
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn an_outcome_is_taken_once_then_reported_taken() {
-        let waiter = Waiter::new(ChildId(7));
+        let waiter = ReportSlot::new(ChildId(7));
         assert!(waiter.take(Some(Instant::now())).is_none());
         waiter.set(Err(Error::Stopped { child: ChildId(7) }));
         // Only the first outcome counts.
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_start_is_settled_once() {
-        let waiter = Waiter::new(ChildId(2));
+        let waiter = ReportSlot::new(ChildId(2));
         assert_eq!(waiter.pid(), None);
         assert_eq!(waiter.wait_started(Some(Instant::now())), Err(()));
         waiter.started(42);
@@ -177,17 +177,17 @@ mod tests {
         assert_eq!(waiter.pid(), Some(42));
         assert_eq!(waiter.wait_started(None), Ok(Some(42)));
 
-        let stopped = Waiter::new(ChildId(3));
+        let stopped = ReportSlot::new(ChildId(3));
         stopped.set(Err(Error::Stopped { child: ChildId(3) }));
         assert_eq!(stopped.wait_started(None), Ok(None));
-        let sent = Waiter::new(ChildId(4));
+        let sent = ReportSlot::new(ChildId(4));
         sent.set(Err(Error::ReportSent { child: ChildId(4) }));
         assert_eq!(sent.wait_started(Some(Instant::now())), Err(()));
     }
 
     #[test]
     fn a_waiting_thread_is_woken_by_the_outcome() {
-        let waiter = Arc::new(Waiter::new(ChildId(1)));
+        let waiter = Arc::new(ReportSlot::new(ChildId(1)));
         let setter = Arc::clone(&waiter);
         let thread = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));

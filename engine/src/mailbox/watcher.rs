@@ -14,7 +14,7 @@ use std::thread;
 use crossbeam_channel::{Receiver, Select, Sender};
 
 /// A channel operation to wait for, and what to do when it can proceed.
-pub(crate) trait Watch: Send {
+pub(crate) trait Awaited: Send {
     /// Adds the operation to `select` and returns its index.
     fn add<'a>(&'a self, select: &mut Select<'a>) -> usize;
     /// The operation can proceed (or the other side is gone).
@@ -27,7 +27,7 @@ pub(crate) struct Sendable<T, F> {
     pub(crate) wake: F,
 }
 
-impl<T: Send, F: FnOnce() + Send> Watch for Sendable<T, F> {
+impl<T: Send, F: FnOnce() + Send> Awaited for Sendable<T, F> {
     fn add<'a>(&'a self, select: &mut Select<'a>) -> usize {
         select.send(&self.sender)
     }
@@ -43,7 +43,7 @@ pub(crate) struct Receivable<T, F> {
     pub(crate) wake: F,
 }
 
-impl<T: Send, F: FnOnce() + Send> Watch for Receivable<T, F> {
+impl<T: Send, F: FnOnce() + Send> Awaited for Receivable<T, F> {
     fn add<'a>(&'a self, select: &mut Select<'a>) -> usize {
         select.recv(&self.receiver)
     }
@@ -56,12 +56,12 @@ impl<T: Send, F: FnOnce() + Send> Watch for Receivable<T, F> {
 /// The handle to the watcher thread; the thread stops when this is dropped.
 #[derive(Default)]
 pub(crate) struct Watcher {
-    control: Mutex<Option<Sender<Box<dyn Watch>>>>,
+    control: Mutex<Option<Sender<Box<dyn Awaited>>>>,
 }
 
 impl Watcher {
     /// Watches one operation, starting the thread if needed.
-    pub(crate) fn watch(&self, watch: Box<dyn Watch>) {
+    pub(crate) fn watch(&self, watch: Box<dyn Awaited>) {
         let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
         let sender = control.get_or_insert_with(start);
         if let Err(err) = sender.send(watch) {
@@ -82,7 +82,7 @@ impl Watcher {
     }
 }
 
-fn start() -> Sender<Box<dyn Watch>> {
+fn start() -> Sender<Box<dyn Awaited>> {
     let (sender, receiver) = crossbeam_channel::unbounded();
     let spawned = thread::Builder::new()
         .name("procpump-watcher".into())
@@ -93,8 +93,8 @@ fn start() -> Sender<Box<dyn Watch>> {
     sender
 }
 
-fn run(control: Receiver<Box<dyn Watch>>) {
-    let mut watches: Vec<Box<dyn Watch>> = Vec::new();
+fn run(control: Receiver<Box<dyn Awaited>>) {
+    let mut watches: Vec<Box<dyn Awaited>> = Vec::new();
     loop {
         let ready = {
             let mut select = Select::new();

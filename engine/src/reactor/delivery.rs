@@ -10,7 +10,7 @@ use std::thread;
 use crossbeam_channel::{Select, Sender, TrySendError};
 
 use crate::base::Output;
-use crate::job::Waiter;
+use crate::job::ReportSlot;
 use crate::mailbox::Sendable;
 use crate::mailbox::{Request, Shared};
 use crate::{Error, Event, Report, StreamEnd};
@@ -22,16 +22,16 @@ pub(crate) enum ReportTo {
     Caller,
     /// Into an events channel, as [`Event::Exited`]; a waiting
     /// [`ChildHandle`](crate::ChildHandle) only learns whether it started.
-    Events(Sender<Event>, Option<Arc<Waiter>>),
+    Events(Sender<Event>, Option<Arc<ReportSlot>>),
     /// To the [`ChildHandle`](crate::ChildHandle) waiting for it.
-    Waiter(Arc<Waiter>),
+    Slot(Arc<ReportSlot>),
 }
 
 impl ReportTo {
     /// The waiter of a child's [`ChildHandle`](crate::ChildHandle), if any.
-    pub(crate) fn waiter(&self) -> Option<&Arc<Waiter>> {
+    pub(crate) fn waiter(&self) -> Option<&Arc<ReportSlot>> {
         match self {
-            ReportTo::Waiter(waiter) | ReportTo::Events(_, Some(waiter)) => Some(waiter),
+            ReportTo::Slot(waiter) | ReportTo::Events(_, Some(waiter)) => Some(waiter),
             ReportTo::Caller | ReportTo::Events(_, None) => None,
         }
     }
@@ -39,7 +39,7 @@ impl ReportTo {
     /// Where a job's report goes: its events channel, else its waiter (if
     /// it has both, the waiter is told at once that the report goes to
     /// the channel), else the caller.
-    pub(crate) fn new(events: Option<Sender<Event>>, waiter: Option<Arc<Waiter>>) -> ReportTo {
+    pub(crate) fn new(events: Option<Sender<Event>>, waiter: Option<Arc<ReportSlot>>) -> ReportTo {
         match (events, waiter) {
             (Some(events), waiter) => {
                 if let Some(waiter) = &waiter {
@@ -49,7 +49,7 @@ impl ReportTo {
                 }
                 ReportTo::Events(events, waiter)
             }
-            (None, Some(waiter)) => ReportTo::Waiter(waiter),
+            (None, Some(waiter)) => ReportTo::Slot(waiter),
             (None, None) => ReportTo::Caller,
         }
     }
@@ -78,7 +78,7 @@ impl Delivery {
     pub(crate) fn deliver(&mut self, to: ReportTo, report: Report) {
         match to {
             ReportTo::Caller => self.finished.push(report),
-            ReportTo::Waiter(waiter) => waiter.set(Ok(report)),
+            ReportTo::Slot(waiter) => waiter.set(Ok(report)),
             ReportTo::Events(sender, waiter) => {
                 if let Some(waiter) = waiter.filter(|_| report.pid().is_none()) {
                     waiter.never_started();
@@ -179,7 +179,7 @@ fn untold_ends(report: &Report) -> Vec<Event> {
             None if sink => StreamEnd::NotStarted,
             None => continue,
         };
-        if matches!(end, StreamEnd::Killed | StreamEnd::NotStarted) || !sink {
+        if end.is_teardown() || !sink {
             ends.push(Event::End {
                 child: report.id,
                 stream: output.stream(),

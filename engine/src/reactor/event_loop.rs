@@ -15,7 +15,7 @@ use crossbeam_channel::Sender;
 
 use crate::base::Key;
 use crate::child::Next;
-use crate::child::PipeIo;
+use crate::child::Scratch;
 use crate::mailbox::PipeBudget;
 use crate::mailbox::{Request, Shared, Stopping};
 use crate::reactor::children::Children;
@@ -70,7 +70,7 @@ pub struct Reactor {
     pub(super) launcher: Launcher,
     pub(super) delivery: Delivery,
     pub(super) timers: Timers,
-    pub(super) io: PipeIo,
+    pub(super) io: Scratch,
     /// Requests taken from [`Shared`] and not yet served (kept there if a
     /// sink panics midway, for [`kill_all`](Reactor::kill_all)).
     pub(super) requests: VecDeque<Request>,
@@ -108,7 +108,7 @@ impl Reactor {
             children: Children::default(),
             launcher: Launcher::new(options.linger),
             timers: Timers::default(),
-            io: PipeIo::new(options.read_size, options.pipe_size),
+            io: Scratch::new(options.read_size, options.pipe_size),
             requests: VecDeque::new(),
             stopping: Stopping::No,
             wait_when_idle: false,

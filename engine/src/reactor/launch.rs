@@ -13,8 +13,8 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::child::tell_end;
 use crate::child::Plan;
 use crate::io::BoxSink;
-use crate::job::Parts;
-use crate::job::Waiter;
+use crate::job::ReportSlot;
+use crate::job::{Label, Parts};
 use crate::mailbox::{Request, Shared};
 use crate::reactor::delivery::{Delivery, ReportTo};
 use crate::reactor::spawner::Spawner;
@@ -32,11 +32,11 @@ const SPAWN_AHEAD: usize = 8;
 pub(crate) struct Submission {
     id: ChildId,
     job: Job,
-    waiter: Option<Arc<Waiter>>,
+    waiter: Option<Arc<ReportSlot>>,
 }
 
 impl Submission {
-    pub(crate) fn new(id: ChildId, job: Job, waiter: Option<Arc<Waiter>>) -> Submission {
+    pub(crate) fn new(id: ChildId, job: Job, waiter: Option<Arc<ReportSlot>>) -> Submission {
         Submission { id, job, waiter }
     }
 
@@ -91,7 +91,7 @@ impl Launcher {
     }
 
     /// Queues `job` as `id`; its report goes to `waiter` if there is one.
-    pub(crate) fn queue(&mut self, id: ChildId, job: Job, waiter: Option<Arc<Waiter>>) {
+    pub(crate) fn queue(&mut self, id: ChildId, job: Job, waiter: Option<Arc<ReportSlot>>) {
         self.queue.push_back(Submission::new(id, job, waiter));
     }
 
@@ -276,7 +276,7 @@ fn prepare(
         program: command.get_program().to_string_lossy().into_owned(),
         stdin: None,
         sinks,
-        merged_read: None,
+        combined_output: None,
         linger: job_linger.unwrap_or(linger),
         lifecycle,
         started: Instant::now(),
@@ -288,13 +288,13 @@ fn prepare(
     }
     plan.stdin = set_stdin(&mut command, stdin);
     match shared_output(&mut command, merged, terminal) {
-        Ok(read) => plan.merged_read = read,
+        Ok(read) => plan.combined_output = read,
         Err(err) => return (plan, events, Err(Unstarted::Spawn(err))),
     }
     if lifecycle.process_group {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
-    if plan.sinks[0].is_some() && plan.merged_read.is_none() {
+    if plan.sinks[0].is_some() && plan.combined_output.is_none() {
         command.stdout(Stdio::piped());
     }
     if plan.sinks[1].is_some() {
@@ -347,8 +347,7 @@ fn shared_output(
 /// A pipe whose write end is both the child's stdout and its stderr;
 /// returns the read end.
 fn merged_pipe(command: &mut Command) -> io::Result<OwnedFd> {
-    use rustix::pipe::{pipe_with, PipeFlags};
-    let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+    let (read, write) = sys::pipe()?;
     command.stderr(Stdio::from(write.try_clone()?));
     command.stdout(Stdio::from(write));
     Ok(read)
@@ -377,21 +376,61 @@ fn end_unstarted_pair(sinks: [Option<BoxSink>; 2]) -> [Option<BoxSink>; 2] {
     sinks.map(|sink| sink.and_then(|sink| tell_end(sink, &StreamEnd::NotStarted)))
 }
 
+/// What the report of a child that never started is made of.
+struct NeverStarted {
+    program: String,
+    sinks: [Option<BoxSink>; 2],
+    started: Instant,
+    label: Option<Label>,
+}
+
+impl From<Plan> for NeverStarted {
+    fn from(plan: Plan) -> NeverStarted {
+        NeverStarted {
+            program: plan.program,
+            sinks: plan.sinks,
+            started: plan.started,
+            label: plan.label,
+        }
+    }
+}
+
+/// Reports a child that never started, failed with `error`: its sinks are
+/// told [`StreamEnd::NotStarted`] (one that panics there is dropped). The
+/// one place an unstarted child is reported, however it came not to start.
+fn report_unstarted(
+    id: ChildId,
+    child: NeverStarted,
+    error: Error,
+    report_to: ReportTo,
+    delivery: &mut Delivery,
+) {
+    log::debug!("{error}");
+    let sinks = end_unstarted_pair(child.sinks);
+    let report = Report::unstarted(id, child.program, sinks, child.started, error, child.label);
+    delivery.deliver(report_to, report);
+}
+
 /// Reports a queued child that will not start.
 fn report_cancelled(submission: Submission, delivery: &mut Delivery) {
     let Submission { id, job, waiter } = submission;
     let program = job.program();
     let parts = job.into_parts();
+    if let Some((_, rejected)) = parts.conflict {
+        end_unstarted(rejected);
+    }
     let error = Error::Cancelled {
         child: id,
         program: program.clone(),
     };
-    if let Some((_, rejected)) = parts.conflict {
-        end_unstarted(rejected);
-    }
-    let sinks = end_unstarted_pair(parts.sinks);
-    let report = Report::unstarted(id, program, sinks, Instant::now(), error, parts.label);
-    delivery.deliver(ReportTo::new(parts.events, waiter), report);
+    let child = NeverStarted {
+        program,
+        sinks: parts.sinks,
+        started: Instant::now(),
+        label: parts.label,
+    };
+    let report_to = ReportTo::new(parts.events, waiter);
+    report_unstarted(id, child, error, report_to, delivery);
 }
 
 /// Reports a child that could not start.
@@ -410,10 +449,7 @@ fn not_started(id: ChildId, launch: Launch, why: Unstarted, delivery: &mut Deliv
             reason,
         },
     };
-    log::debug!("{error}");
-    let sinks = end_unstarted_pair(plan.sinks);
-    let report = Report::unstarted(id, plan.program, sinks, plan.started, error, plan.label);
-    delivery.deliver(report_to, report);
+    report_unstarted(id, plan.into(), error, report_to, delivery);
 }
 
 /// A child back from the spawner while the reactor stops: killed and
@@ -424,11 +460,9 @@ fn abandon(id: ChildId, launch: Launch, outcome: io::Result<Child>, delivery: &m
         let _ = process.wait();
     }
     let Launch { plan, report_to } = launch;
-    let sinks = end_unstarted_pair(plan.sinks);
     let error = Error::Cancelled {
         child: id,
         program: plan.program.clone(),
     };
-    let report = Report::unstarted(id, plan.program, sinks, plan.started, error, plan.label);
-    delivery.deliver(report_to, report);
+    report_unstarted(id, plan.into(), error, report_to, delivery);
 }

@@ -18,9 +18,12 @@
 //!   the reactor polls the child's status with a backing-off interval;
 //! - [`splice`]: move bytes from a pipe to a descriptor in the kernel
 //!   (`Unsupported` where there is no such call);
-//! - [`open_terminal`]: a pseudo-terminal (POSIX, in `mod.rs` for all).
+//! - [`open_terminal`]: a pseudo-terminal (POSIX, in `mod.rs` for all);
+//! - signals to a process or a group, close-on-exec pipes, and the error
+//!   numbers the engine tests for, by name (POSIX, `process.rs` for all).
 //!
-//! Everything else the reactor needs comes from `std`.
+//! Everything else the reactor needs comes from `std`: no module outside
+//! `sys/` calls `rustix`.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -31,6 +34,10 @@ pub(crate) use linux::*;
 mod unix;
 #[cfg(all(unix, not(target_os = "linux")))]
 pub(crate) use unix::*;
+
+// Signals, processes, pipes, error numbers: POSIX, for all.
+mod process;
+pub(crate) use process::*;
 
 // The poller: `polling`'s, on every platform.
 mod poller;

@@ -9,9 +9,9 @@ use crate::child::registration::Registered;
 
 /// Whether the child's process has exited.
 pub(crate) enum Exit {
-    /// Running; watched through `watch` (a pidfd), or polled where there
+    /// Not exited yet; watched through `watch` (a pidfd), or polled where there
     /// is none.
-    Running { watch: Option<Registered> },
+    Pending { watch: Option<Registered> },
     /// Exited (and reaped) at `at`; pipes still open (held by
     /// grandchildren) are closed once `linger_until` passes.
     Exited {
@@ -29,13 +29,13 @@ impl Exit {
 
     /// Whether its exit must be polled for (it runs, with no exit watch).
     pub(crate) fn is_polled(&self) -> bool {
-        matches!(self, Exit::Running { watch: None })
+        matches!(self, Exit::Pending { watch: None })
     }
 
     /// The pidfd of a child still running, if it has one.
     pub(crate) fn pidfd(&self) -> Option<&File> {
         match self {
-            Exit::Running { watch } => watch.as_ref().map(Registered::file),
+            Exit::Pending { watch } => watch.as_ref().map(Registered::file),
             Exit::Exited { .. } => None,
         }
     }
@@ -44,7 +44,7 @@ impl Exit {
     pub(crate) fn linger_deadline(&self) -> Option<Instant> {
         match self {
             Exit::Exited { linger_until, .. } => *linger_until,
-            Exit::Running { .. } => None,
+            Exit::Pending { .. } => None,
         }
     }
 
@@ -64,7 +64,7 @@ impl Exit {
     pub(crate) fn status(&self) -> (Option<ExitStatus>, Option<Instant>) {
         match self {
             Exit::Exited { status, at, .. } => (Some(*status), Some(*at)),
-            Exit::Running { .. } => (None, None),
+            Exit::Pending { .. } => (None, None),
         }
     }
 }

@@ -61,7 +61,7 @@ impl Fixture {
     fn new(flows: &[Flow]) -> Fixture {
         let poller = Poller::new().unwrap();
         let shared = Arc::new(Shared::new(poller, PipeBudget::new(Some(0))));
-        let (read, write) = rustix::pipe::pipe().unwrap();
+        let (read, write) = crate::sys::pipe().unwrap();
         let key = Key::new(0, Target::Output(Output::Stdout));
         let pipe = Pipe::new(read, key, Interest::Read, 0, shared).unwrap();
         let calls = Arc::new(Mutex::new(Vec::new()));

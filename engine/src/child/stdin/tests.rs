@@ -47,7 +47,7 @@ const SIZES: PipeSizes = PipeSizes {
 fn stream(script: &[Option<&'static [u8]>]) -> (StdinStream, File) {
     let poller = Poller::new().unwrap();
     let shared = Arc::new(Shared::new(poller, PipeBudget::new(Some(0))));
-    let (read, write) = rustix::pipe::pipe().unwrap();
+    let (read, write) = crate::sys::pipe().unwrap();
     let pipe = Pipe::new(
         write,
         Key::new(0, Target::Stdin),

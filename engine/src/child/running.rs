@@ -4,7 +4,7 @@
 
 use std::io;
 use std::os::fd::OwnedFd;
-use std::process::{Child, ExitStatus};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::base::Output;
@@ -92,7 +92,7 @@ impl Running {
         self.exit.is_polled()
     }
 
-    fn has_exited(&self) -> bool {
+    pub(super) fn has_exited(&self) -> bool {
         self.exit.has_exited()
     }
 
@@ -162,33 +162,6 @@ impl Running {
         self.next(before)
     }
 
-    /// Checks, without blocking, whether it has exited (where it has no
-    /// exit watch, or the watch fired).
-    pub(crate) fn check_exit(&mut self, now: Instant) -> Next {
-        let before = self.linger_deadline();
-        self.reap(now);
-        self.next(before)
-    }
-
-    /// Reaps it if it has exited.
-    fn reap(&mut self, now: Instant) {
-        if self.has_exited() {
-            return;
-        }
-        match self.process.try_wait() {
-            Ok(Some(status)) => self.exited(status, now),
-            Ok(None) => {}
-            Err(err) => {
-                self.error.get_or_insert(Error::Wait {
-                    child: self.id,
-                    program: self.program.clone(),
-                    source: err,
-                });
-                self.exited(ExitStatus::default(), now);
-            }
-        }
-    }
-
     /// It ran past its timeout: sends the stop signal, and says which
     /// `SIGKILL` is due after the grace (none if the stop signal was
     /// `SIGKILL`, or it had exited).
@@ -231,30 +204,6 @@ impl Running {
             return Ok(());
         }
         signal.send(self.process.id(), self.exit.pidfd())
-    }
-
-    /// Kills it, waits for it, and ends its streams as killed, telling
-    /// their sinks ([`OutputStream::kill`]).
-    pub(crate) fn kill_and_reap(&mut self) {
-        self.kill();
-        if !self.has_exited() {
-            match self.process.wait() {
-                Ok(status) => {
-                    self.exit = Exit::Exited {
-                        status,
-                        at: Instant::now(),
-                        linger_until: None,
-                    }
-                }
-                Err(err) => log::debug!("child {} ({}): wait failed: {err}", self.id, self.program),
-            }
-        }
-        if let Some(stdin) = self.stdin.as_mut() {
-            stdin.end(StreamEnd::Killed);
-        }
-        for stream in self.outputs.iter_mut().flatten() {
-            stream.kill();
-        }
     }
 
     /// Its report, once it is done (or killed and reaped).
@@ -327,41 +276,23 @@ impl Running {
         });
     }
 
-    /// It exited: reaped with `status`, seen `now`.
-    fn exited(&mut self, status: ExitStatus, now: Instant) {
-        log::debug!("child {} ({}) exited: {status}", self.id, self.program);
-        // A source with nothing to give will never be read by a child that
-        // is gone.
-        if let Some(stdin) = self.stdin.as_mut().filter(|stdin| stdin.is_waiting()) {
-            stdin.end(StreamEnd::ChildClosed);
-        }
-        let linger_until = (!self.streams_done()).then(|| now + self.linger);
-        // The exit watch goes with the `Running` state: a pidfd stays
-        // readable.
-        self.exit = Exit::Exited {
-            status,
-            at: now,
-            linger_until,
-        };
-    }
-
     /// The child's process group, if it has one of its own.
     fn group(&self) -> Option<u32> {
         self.lifecycle.process_group.then(|| self.process.id())
     }
 
-    fn streams_done(&self) -> bool {
+    pub(super) fn streams_done(&self) -> bool {
         self.stdin.as_ref().map_or(true, StdinStream::is_done)
             && self.outputs.iter().flatten().all(OutputStream::is_done)
     }
 
-    fn linger_deadline(&self) -> Option<Instant> {
+    pub(super) fn linger_deadline(&self) -> Option<Instant> {
         self.exit.linger_deadline()
     }
 
     /// What the reactor does next, given the linger's deadline before the
     /// event.
-    fn next(&self, before: Option<Instant>) -> Next {
+    pub(super) fn next(&self, before: Option<Instant>) -> Next {
         if self.has_exited() && self.streams_done() {
             return Next::Report;
         }

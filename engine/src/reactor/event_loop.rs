@@ -21,7 +21,7 @@ use crate::mailbox::{Request, Shared, Stopping};
 use crate::reactor::children::Children;
 use crate::reactor::delivery::Delivery;
 use crate::reactor::launch::{Launcher, Submission};
-use crate::reactor::timers::{Timer, Timers};
+use crate::reactor::timers::Timers;
 use crate::sys::{self, Events, Poller};
 
 use crate::{ChildId, Error, Job, Options, Report, Result, Signal, Stream};
@@ -286,9 +286,7 @@ impl Reactor {
             self.dispatch(Key::decode(key), now);
         }
         self.events = events;
-        while let Some((child, timer)) = self.timers.pop_due(now) {
-            self.expire(child, timer, now);
-        }
+        self.expire_due(now);
         for (slot, next) in self.children.poll_exits(now) {
             self.follow(slot, next, now);
         }
@@ -366,14 +364,10 @@ impl Reactor {
     }
 
     /// Does what a child answered.
-    fn follow(&mut self, slot: usize, next: Next, now: Instant) {
+    pub(super) fn follow(&mut self, slot: usize, next: Next, now: Instant) {
         match next {
             Next::Wait => {}
-            Next::Linger(deadline) => {
-                if let Some(child) = self.children.get_mut(slot) {
-                    self.timers.set(deadline, child.id(), Timer::Linger);
-                }
-            }
+            Next::Linger(deadline) => self.set_linger(slot, deadline),
             Next::Report => self.finish(slot, now),
         }
     }
@@ -400,43 +394,14 @@ impl Reactor {
         let Some(started) = self.launcher.launched(id, outcome, &mut self.delivery) else {
             return;
         };
-        let lifecycle = started.plan.lifecycle;
-        let deadline = lifecycle
-            .timeout
-            .map(|timeout| started.plan.started + timeout);
+        let timeout = started.plan.lifecycle.timeout;
+        let deadline = timeout.map(|timeout| started.plan.started + timeout);
         let watch_exit = !self.options.poll_exits;
         let wired = self
             .children
             .start(started, &self.shared, watch_exit, &mut self.delivery);
         if let Some(deadline) = deadline.filter(|_| wired) {
-            self.timers.set(deadline, id, Timer::Timeout);
-        }
-    }
-
-    /// Acts on a timer that fell due.
-    fn expire(&mut self, id: ChildId, timer: Timer, now: Instant) {
-        if let Timer::Kill { group: Some(group) } = timer {
-            // The group may outlive the child's report.
-            let _ = Signal::KILL.send_group(group);
-        }
-        let Some(slot) = self.children.slot(id) else {
-            return;
-        };
-        let Some(child) = self.children.get_mut(slot) else {
-            return;
-        };
-        match timer {
-            Timer::Linger => {
-                let next = child.linger_over(now);
-                self.follow(slot, next, now);
-            }
-            Timer::Timeout => {
-                if let Some(kill) = child.time_out() {
-                    let timer = Timer::Kill { group: kill.group };
-                    self.timers.set(now + kill.grace, id, timer);
-                }
-            }
-            Timer::Kill { .. } => child.kill(),
+            self.set_timeout(id, deadline);
         }
     }
 

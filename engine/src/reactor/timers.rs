@@ -1,11 +1,13 @@
 //! The reactor's timers: lingers, timeouts and the kills after a grace,
-//! in the order they fall due.
+//! in the order they fall due; where they are set, and what the reactor
+//! does when each falls due.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
-use crate::ChildId;
+use super::event_loop::Reactor;
+use crate::{ChildId, Signal};
 
 /// What a timer is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,6 +75,56 @@ impl Timers {
                 Timer::Linger | Timer::Timeout => None,
             })
             .collect()
+    }
+}
+
+impl Reactor {
+    /// The child in `slot` has exited and a pipe is still open: its
+    /// linger is over at `deadline`.
+    pub(super) fn set_linger(&mut self, slot: usize, deadline: Instant) {
+        if let Some(child) = self.children.get_mut(slot) {
+            self.timers.set(deadline, child.id(), Timer::Linger);
+        }
+    }
+
+    /// The child `id` just started with a timeout: it is stopped at
+    /// `deadline`.
+    pub(super) fn set_timeout(&mut self, id: ChildId, deadline: Instant) {
+        self.timers.set(deadline, id, Timer::Timeout);
+    }
+
+    /// Acts on every timer due by `now`, in order.
+    pub(super) fn expire_due(&mut self, now: Instant) {
+        while let Some((child, timer)) = self.timers.pop_due(now) {
+            self.expire(child, timer, now);
+        }
+    }
+
+    /// Acts on a timer that fell due.
+    fn expire(&mut self, id: ChildId, timer: Timer, now: Instant) {
+        if let Timer::Kill { group: Some(group) } = timer {
+            // The group may outlive the child's report.
+            let _ = Signal::KILL.send_group(group);
+        }
+        let Some(slot) = self.children.slot(id) else {
+            return;
+        };
+        let Some(child) = self.children.get_mut(slot) else {
+            return;
+        };
+        match timer {
+            Timer::Linger => {
+                let next = child.linger_over(now);
+                self.follow(slot, next, now);
+            }
+            Timer::Timeout => {
+                if let Some(kill) = child.time_out() {
+                    let timer = Timer::Kill { group: kill.group };
+                    self.timers.set(now + kill.grace, id, timer);
+                }
+            }
+            Timer::Kill { .. } => child.kill(),
+        }
     }
 }
 

@@ -1,20 +1,17 @@
-//! Channels for consumer threads: chunks out, bytes in (events out are in
-//! `event.rs`).
+//! A channel for consumer threads: chunks out (bytes in are
+//! `Input::channel`, in `io/input.rs`; events out are in `job/event.rs`).
 //!
-//! Both are bounded `crossbeam_channel`s, and both push back: a full chunk
-//! channel pauses the one pipe that feeds it (the child blocks in
-//! `write`), an empty stdin channel leaves the child waiting on its stdin,
-//! and either resumes as soon as the other side moves, woken by the
+//! The channel is a bounded `crossbeam_channel` and pushes back: a full
+//! chunk channel pauses the one pipe that feeds it (the child blocks in
+//! `write`) and resumes it as soon as a consumer takes a chunk, woken by the
 //! reactor's watcher thread rather than a polling tick.
 
 use std::fmt;
-use std::io;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 
 use crate::channel::outlet::{Outlet, SendOutcome};
-use crate::io::copy_out;
-use crate::{Chunk, Fill, Flow, Input, IntoSink, Resumer, Sink, Source, StreamContext, StreamEnd};
+use crate::{Chunk, Flow, IntoSink, Sink, StreamContext, StreamEnd};
 
 /// What a [`ChannelSink`] does when every receiver of its channel is gone.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -138,86 +135,5 @@ impl IntoSink for Sender<Chunk> {
 
     fn into_sink(self) -> ChannelSink {
         ChannelSink::new(self)
-    }
-}
-
-/// The source a `Receiver<Vec<u8>>` becomes: the child's stdin is what
-/// producer threads send, until every sender is dropped.
-struct ChannelSource {
-    receiver: Receiver<Vec<u8>>,
-    current: Vec<u8>,
-    offset: usize,
-    resumer: Option<Resumer>,
-}
-
-impl Source for ChannelSource {
-    fn start(&mut self, context: &StreamContext<'_>) {
-        self.resumer = Some(context.resumer());
-    }
-
-    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
-        while self.offset == self.current.len() {
-            match self.receiver.try_recv() {
-                Ok(bytes) => {
-                    self.current = bytes;
-                    self.offset = 0;
-                }
-                Err(crossbeam_channel::TryRecvError::Empty) => {
-                    if let Some(resumer) = &self.resumer {
-                        resumer.resume_when_receivable(&self.receiver);
-                    }
-                    return Ok(Fill::Pending);
-                }
-                Err(crossbeam_channel::TryRecvError::Disconnected) => return Ok(Fill::End),
-            }
-        }
-        Ok(Fill::Data(copy_out(&self.current, &mut self.offset, buf)))
-    }
-
-    fn remaining(&self) -> Option<u64> {
-        Some((self.current.len() - self.offset) as u64)
-    }
-}
-
-impl Input {
-    /// The child's stdin is what producer threads send into the channel
-    /// of `receiver`, until every sender is dropped. A bounded channel
-    /// pushes back: when the child reads slowly, the channel fills and the
-    /// producers block in `send`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> procpump::Result<()> {
-    /// use procpump::{Discard, Input, Job, Reactor};
-    /// use std::process::Command;
-    ///
-    /// let (sender, receiver) = crossbeam_channel::bounded(2);
-    /// let producer = std::thread::spawn(move || {
-    ///     for _ in 0..100 {
-    ///         sender.send(vec![b'x'; 1000]).unwrap();
-    ///     }
-    /// });
-    /// let mut reactor = Reactor::new()?;
-    /// reactor.spawn(Job::new(Command::new("cat")).stdin(Input::channel(receiver)).stdout(Discard));
-    /// let reports = reactor.run()?;
-    /// producer.join().unwrap();
-    /// assert_eq!(reports[0].stdout().unwrap().bytes(), 100_000);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn channel(receiver: Receiver<Vec<u8>>) -> Input {
-        Input::source(ChannelSource {
-            receiver,
-            current: Vec::new(),
-            offset: 0,
-            resumer: None,
-        })
-    }
-}
-
-impl From<Receiver<Vec<u8>>> for Input {
-    fn from(receiver: Receiver<Vec<u8>>) -> Input {
-        Input::channel(receiver)
     }
 }

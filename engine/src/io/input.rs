@@ -1,11 +1,14 @@
-//! What a child reads on stdin: the [`Source`] trait and [`Input`].
+//! What a child reads on stdin: the [`Source`] trait and [`Input`], with
+//! every source it can be made from (bytes, a file, a reader, a channel).
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::process::Stdio;
 
-use crate::StreamContext;
+use crossbeam_channel::Receiver;
+
+use crate::{Resumer, StreamContext};
 
 /// What a [`Source`] put in the buffer it was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,6 +271,87 @@ impl<R: Read> Source for Reader<R> {
                 Err(err) => return Err(err),
             }
         }
+    }
+}
+
+/// The source a `Receiver<Vec<u8>>` becomes: the child's stdin is what
+/// producer threads send, until every sender is dropped.
+struct ChannelSource {
+    receiver: Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    offset: usize,
+    resumer: Option<Resumer>,
+}
+
+impl Source for ChannelSource {
+    fn start(&mut self, context: &StreamContext<'_>) {
+        self.resumer = Some(context.resumer());
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) -> io::Result<Fill> {
+        while self.offset == self.current.len() {
+            match self.receiver.try_recv() {
+                Ok(bytes) => {
+                    self.current = bytes;
+                    self.offset = 0;
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => {
+                    if let Some(resumer) = &self.resumer {
+                        resumer.resume_when_receivable(&self.receiver);
+                    }
+                    return Ok(Fill::Pending);
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return Ok(Fill::End),
+            }
+        }
+        Ok(Fill::Data(copy_out(&self.current, &mut self.offset, buf)))
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        Some((self.current.len() - self.offset) as u64)
+    }
+}
+
+impl Input {
+    /// The child's stdin is what producer threads send into the channel
+    /// of `receiver`, until every sender is dropped. A bounded channel
+    /// pushes back: when the child reads slowly, the channel fills and the
+    /// producers block in `send`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Input, Job, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let (sender, receiver) = crossbeam_channel::bounded(2);
+    /// let producer = std::thread::spawn(move || {
+    ///     for _ in 0..100 {
+    ///         sender.send(vec![b'x'; 1000]).unwrap();
+    ///     }
+    /// });
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(Job::new(Command::new("cat")).stdin(Input::channel(receiver)).stdout(Discard));
+    /// let reports = reactor.run()?;
+    /// producer.join().unwrap();
+    /// assert_eq!(reports[0].stdout().unwrap().bytes(), 100_000);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn channel(receiver: Receiver<Vec<u8>>) -> Input {
+        Input::source(ChannelSource {
+            receiver,
+            current: Vec::new(),
+            offset: 0,
+            resumer: None,
+        })
+    }
+}
+
+impl From<Receiver<Vec<u8>>> for Input {
+    fn from(receiver: Receiver<Vec<u8>>) -> Input {
+        Input::channel(receiver)
     }
 }
 

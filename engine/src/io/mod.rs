@@ -10,5 +10,4 @@ pub use input::{Fill, Input, Source};
 pub use sink::{Discard, Flow, IntoSink, Sink, StreamEnd};
 
 // For the layers above.
-pub(crate) use input::copy_out;
 pub(crate) use sink::BoxSink;

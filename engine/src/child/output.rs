@@ -62,7 +62,7 @@ enum ReadOutcome {
 }
 
 /// An output stream of a running child.
-pub(crate) struct OutputStream {
+pub(super) struct OutputStream {
     output: Output,
     state: State,
     bytes: u64,

@@ -13,7 +13,7 @@ use crate::mailbox::Shared;
 use crate::sys::{self, Interest};
 
 /// One of a child's pipes, as the reactor holds it.
-pub(crate) struct Pipe {
+pub(super) struct Pipe {
     fd: Registered,
     size: PipeSize,
     /// The child at the other end.
@@ -87,7 +87,7 @@ pub(crate) struct Scratch {
 }
 
 /// The stdin buffer's size: a pipe of the default size fills in one write.
-pub(crate) const INPUT_BUFFER: usize = 64 * 1024;
+pub(super) const INPUT_BUFFER: usize = 64 * 1024;
 
 impl Scratch {
     /// For reads of `read_size` bytes, busy pipes enlarged to `pipe_size`

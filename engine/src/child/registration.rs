@@ -14,7 +14,7 @@ use crate::sys::Interest;
 /// It is removed from the poller before it is closed, on every path,
 /// because it is dropped only through this wrapper: so the rest of the
 /// engine needs no `unsafe`.
-pub(crate) struct Registered {
+pub(super) struct Registered {
     file: File,
     key: Key,
     interest: Interest,

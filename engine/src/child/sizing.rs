@@ -30,7 +30,7 @@ pub(crate) struct PipeSizes {
 
 /// What a pipe's size is and what the reactor does about it.
 #[derive(Debug)]
-pub(crate) struct PipeSize {
+pub(super) struct PipeSize {
     /// The capacity the kernel gave the pipe: it is never made smaller.
     base: usize,
     /// Bytes this pipe holds over `base`, charged to the reactor's budget.

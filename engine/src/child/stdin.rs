@@ -24,7 +24,7 @@ enum State {
 }
 
 /// The stdin stream of a running child.
-pub(crate) struct StdinStream {
+pub(super) struct StdinStream {
     state: State,
     source: Box<dyn Source + Send>,
     written: u64,

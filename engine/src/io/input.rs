@@ -238,7 +238,7 @@ struct Bytes {
 
 /// Copies what fits of `bytes[*offset..]` into `buf`, advancing `offset`;
 /// returns how many bytes.
-pub(crate) fn copy_out(bytes: &[u8], offset: &mut usize, buf: &mut [u8]) -> usize {
+pub(super) fn copy_out(bytes: &[u8], offset: &mut usize, buf: &mut [u8]) -> usize {
     let rest = &bytes[*offset..];
     let n = rest.len().min(buf.len());
     buf[..n].copy_from_slice(&rest[..n]);

@@ -40,7 +40,7 @@ pub enum Event {
 }
 
 /// The sink of events mode: chunks and stream ends as [`Event`]s.
-pub(crate) struct EventSink {
+pub(super) struct EventSink {
     outlet: Outlet<Event>,
 }
 

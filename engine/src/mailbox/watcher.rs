@@ -38,7 +38,7 @@ impl<T: Send, F: FnOnce() + Send> Awaited for Sendable<T, F> {
 }
 
 /// Waits until `receiver` has a message, then calls `wake`.
-pub(crate) struct Receivable<T, F> {
+pub(super) struct Receivable<T, F> {
     pub(crate) receiver: Receiver<T>,
     pub(crate) wake: F,
 }

@@ -21,7 +21,7 @@ struct Entry {
 
 /// The running children.
 #[derive(Default)]
-pub(crate) struct Children {
+pub(super) struct Children {
     table: Slab<Entry>,
     exit_polling: ExitPolling,
 }

@@ -16,7 +16,7 @@ use crate::mailbox::{Request, Shared};
 use crate::{Error, Event, Report, StreamEnd};
 
 /// Where a child's report goes.
-pub(crate) enum ReportTo {
+pub(super) enum ReportTo {
     /// Out of [`Reactor::run`](crate::Reactor::run) or
     /// [`Reactor::turn`](crate::Reactor::turn).
     Caller,
@@ -57,7 +57,7 @@ impl ReportTo {
 
 /// Reports on their way.
 #[derive(Debug)]
-pub(crate) struct Delivery {
+pub(super) struct Delivery {
     /// For the caller of `run` or `turn`.
     finished: Vec<Report>,
     /// For events channels that were full.

@@ -55,7 +55,7 @@ struct Launch {
 }
 
 /// A child the spawner started, ready to be wired.
-pub(crate) struct Started {
+pub(super) struct Started {
     pub(crate) id: ChildId,
     pub(crate) process: Child,
     pub(crate) plan: Plan,
@@ -65,7 +65,7 @@ pub(crate) struct Started {
 }
 
 /// Children queued and being started.
-pub(crate) struct Launcher {
+pub(super) struct Launcher {
     queue: VecDeque<Submission>,
     /// Jobs from other threads, each announced by a
     /// [`Request::Submitted`] (so it keeps its place among requests).

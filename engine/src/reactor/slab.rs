@@ -7,7 +7,7 @@ use crate::ChildId;
 
 /// Values in reusable slots, found by slot or by child id.
 #[derive(Debug)]
-pub(crate) struct Slab<T> {
+pub(super) struct Slab<T> {
     slots: Vec<Option<(ChildId, T)>>,
     free: Vec<usize>,
     by_id: HashMap<ChildId, usize>,

@@ -31,7 +31,7 @@ const THREADS: usize = 1;
 
 /// The spawner thread, started with the first child.
 #[derive(Default)]
-pub(crate) struct Spawner {
+pub(super) struct Spawner {
     thread: Option<Thread>,
     stop: Arc<AtomicBool>,
 }

@@ -11,7 +11,7 @@ use crate::{ChildId, Signal};
 
 /// What a timer is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Timer {
+pub(super) enum Timer {
     /// The child's linger after exit may be over (its deadline says).
     Linger,
     /// The child's timeout: send the stop signal.
@@ -25,7 +25,7 @@ pub(crate) enum Timer {
 /// back leaves its earlier timer, which finds the deadline moved and does
 /// nothing).
 #[derive(Debug, Default)]
-pub(crate) struct Timers {
+pub(super) struct Timers {
     heap: BinaryHeap<Reverse<(Instant, ChildId, Timer)>>,
     /// Process-group kills set and not yet due: they keep the reactor
     /// busy even after their child was reported.

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use crate::launch::Submission;
-use crate::shared::{Request, Shared, Stopping};
-use crate::waiter::Waiter;
+use crate::job::ReportSlot;
+use crate::mailbox::{Request, Shared, Stopping};
+use crate::reactor::Submission;
 use crate::{ChildId, Error, Job, Options, Reactor, Report, Result};
 
 /// What every clone of a [`Handle`] shares; dropping the last one stops
@@ -132,7 +132,7 @@ impl Handle {
     /// once. If the child cannot start, its report says why.
     pub fn spawn(&self, job: Job) -> ChildHandle {
         let id = self.inner.shared.next_id();
-        let waiter = Arc::new(Waiter::new(id));
+        let waiter = Arc::new(ReportSlot::new(id));
         {
             let alive = self
                 .inner
@@ -245,7 +245,7 @@ fn drive(mut reactor: Reactor, alive: Arc<Mutex<bool>>) {
 /// `Send` and `Sync`: it can be moved to, or shared with, any thread.
 pub struct ChildHandle {
     id: ChildId,
-    waiter: Arc<Waiter>,
+    waiter: Arc<ReportSlot>,
     shared: Arc<Shared>,
 }
 

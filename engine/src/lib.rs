@@ -5,8 +5,8 @@
 //! `Command::output` (like Python's `communicate`) avoids the pipe deadlock
 //! by collecting everything a child prints into memory, one child at a time.
 //! procpump multiplexes the pipes of any number of children on one poller
-//! (epoll on Linux, the [`polling`] crate elsewhere) and hands every chunk, as it arrives, to the [`Sink`]
-//! you chose for that stream. A sink that cannot keep up returns
+//! (the [`polling`] crate's, on every platform) and hands every chunk, as
+//! it arrives, to the [`Sink`] you chose for that stream. A sink that cannot keep up returns
 //! [`Flow::Pause`]: that one pipe stops being read (the child blocks in
 //! `write`) and everything else flows on.
 //!
@@ -55,8 +55,10 @@
 //! registered (level-triggered) with one poller, along with a pidfd that
 //! tells when the child exits. When a pipe is readable the reactor reads it
 //! into one buffer it reuses and calls the sink; when stdin is writable it
-//! writes what the [`Source`] gives. A chunk costs two system calls: the
-//! wait that reports it and the read that takes it. Busy pipes are
+//! writes what the [`Source`] gives. Each wait costs a few system calls
+//! (`polling` sets its timer and clears its wake-up around it), so a turn
+//! serves every event one wait returns, and a read that fills the buffer
+//! is followed by another (up to four) before the next wait. Busy pipes are
 //! enlarged (`F_SETPIPE_SZ`): to 1 MiB while the child runs on another CPU,
 //! which on Linux triples throughput, and to one read's size while it
 //! shares the reactor's. Exit and end of output are separate events: after a child exits, pipes that grandchildren still hold are
@@ -68,9 +70,9 @@
 //!
 //! | platform | status |
 //! |---|---|
-//! | Linux 5.3+ | tested; epoll, pidfd exit watch, pipe enlarging |
+//! | Linux 5.3+ | tested; `polling`'s epoll, pidfd exit watch, pipe enlarging |
 //! | Linux before 5.3 | exits polled (1–50 ms), same results |
-//! | macOS, BSD | `polling`'s kqueue (its poller is tested on Linux too); exits polled; untested |
+//! | macOS, BSD | `polling`'s kqueue (the same poller code as on Linux); exits polled; untested |
 //! | Windows | not supported: no non-blocking anonymous pipes to poll |
 //!
 //! # Deadlocks and pitfalls
@@ -88,67 +90,23 @@
 
 #![deny(missing_docs)]
 
-// The layers, bottom up (a module imports only from layers below it;
-// docs/ARCHITECTURE.md draws them):
-// platform
-mod sys;
-// identities, values, options
-mod error;
-mod id;
-mod key;
-mod options;
-mod signal;
-mod terminal;
-// what other threads share with the reactor, and what sinks are told
-mod budget;
-mod context;
-mod shared;
-mod waker;
-mod watcher;
-// sinks and sources
-mod chunk;
-mod input;
-mod sink;
-// jobs, reports, channels
-mod channel;
-mod event;
-mod job;
-mod outlet;
-mod report;
-mod waiter;
-// a running child: its pipes and streams
-mod child;
-mod exit;
-mod output;
-mod pipe;
-mod pipe_size;
-mod registration;
-mod stdin;
-// the parts of the loop
-mod children;
-mod delivery;
-mod exit_poll;
-mod launch;
-mod slab;
-mod spawner;
-mod timers;
-// the loop, and the loop on a thread of its own
+// The layers, bottom up: a module uses only its own folder and the layers
+// below it (docs/ARCHITECTURE.md draws them; `tests/architecture.rs`
+// holds the table and checks it).
 mod background;
+mod base;
+mod channel;
+mod child;
+mod io;
+mod job;
+mod mailbox;
 mod reactor;
+mod sys;
 
 pub use background::{ChildHandle, Handle};
+pub use base::{ChildId, Error, Options, Result, Signal, Stream, Terminal};
 pub use channel::{ChannelSink, OnDisconnect};
-pub use chunk::Chunk;
-pub use context::{Control, Resumer, StreamContext};
-pub use error::{Error, Result};
-pub use event::Event;
-pub use id::{ChildId, Stream};
-pub use input::{Fill, Input, Source};
-pub use job::Job;
-pub use options::Options;
+pub use io::{Chunk, Discard, Fill, Flow, Input, IntoSink, Sink, Source, StreamEnd};
+pub use job::{Event, InputReport, Job, OutputReport, Report};
+pub use mailbox::{Control, Resumer, StreamContext, Waker};
 pub use reactor::Reactor;
-pub use report::{InputReport, OutputReport, Report};
-pub use signal::Signal;
-pub use sink::{Discard, Flow, IntoSink, Sink, StreamEnd};
-pub use terminal::Terminal;
-pub use waker::Waker;

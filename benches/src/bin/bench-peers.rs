@@ -506,8 +506,8 @@ const NOTES_LATENCY: &str = "Latency = the reader's `CLOCK_MONOTONIC` when the r
 (procpump: when the sink got the chunk) minus the child's, taken just before its `write(2)`. \
 Every reader sleeps between lines, so this is a wake-up latency, set mostly by the scheduler \
 and by the other work on the 2 vCPUs; the tail (p99, max) is the most load-sensitive figure \
-here. An epoll reader (procpump, tokio) makes more system calls per wake-up than a blocking \
-`read` (procpump: 7, of which 4 are `polling`'s own).";
+here. A reader on a poller (procpump, tokio) makes more system calls per wake-up than a \
+blocking `read` (how many: docs/BENCHMARKS.md).";
 
 /// What limits case 5's figures.
 const NOTES_LINES: &str = "Both read the same `emit --line-len 80` pipe. `wc -l` (coreutils \

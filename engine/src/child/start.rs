@@ -9,16 +9,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Plan, Running};
-use crate::exit::Exit;
-use crate::id::Output;
+use crate::base::Output;
+use crate::base::{Key, Target};
+use crate::child::exit::Exit;
+use crate::child::output::OutputStream;
+use crate::child::pipe::Pipe;
+use crate::child::registration::Registered;
+use crate::child::stdin::StdinStream;
+use crate::io::BoxSink;
 use crate::job::Lifecycle;
-use crate::key::{Key, Target};
-use crate::output::OutputStream;
-use crate::pipe::Pipe;
-use crate::registration::Registered;
-use crate::shared::Shared;
-use crate::sink::BoxSink;
-use crate::stdin::StdinStream;
+use crate::mailbox::Shared;
 use crate::sys::{self, Interest};
 use crate::{ChildId, Error, Report, Resumer, Source, Stream, StreamContext};
 
@@ -44,7 +44,7 @@ impl Running {
             program,
             stdin,
             sinks,
-            merged_read,
+            combined_output,
             linger,
             lifecycle,
             started,
@@ -54,7 +54,7 @@ impl Running {
         let mut running = Running::new(id, program, process, started, linger, lifecycle);
         running.label = label;
         let wired = panic::catch_unwind(AssertUnwindSafe(|| {
-            running.wire(slot, stdin, sinks, merged_read, shared, watch_exit)
+            running.wire(slot, stdin, sinks, combined_output, shared, watch_exit)
         }));
         match wired {
             Ok(Ok(())) => Ok(running),
@@ -87,7 +87,7 @@ impl Running {
             id,
             program,
             process,
-            exit: Exit::Running { watch: None },
+            exit: Exit::Pending { watch: None },
             stdin: None,
             outputs: [None, None],
             started,
@@ -106,7 +106,7 @@ impl Running {
         slot: usize,
         stdin: Option<Box<dyn Source + Send>>,
         sinks: [Option<BoxSink>; 2],
-        merged_read: Option<OwnedFd>,
+        combined_output: Option<OwnedFd>,
         shared: &Arc<Shared>,
         watch_exit: bool,
     ) -> io::Result<()> {
@@ -116,7 +116,7 @@ impl Running {
             StreamContext::new(&self.program, pid, resumer)
         };
         let stdin_fd = self.process.stdin.take().map(OwnedFd::from);
-        let stdout_fd = merged_read.or_else(|| self.process.stdout.take().map(OwnedFd::from));
+        let stdout_fd = combined_output.or_else(|| self.process.stdout.take().map(OwnedFd::from));
         let stderr_fd = self.process.stderr.take().map(OwnedFd::from);
         let mut stdin_stream = None;
         if let (Some(fd), Some(mut source)) = (stdin_fd, stdin) {
@@ -155,7 +155,7 @@ impl Running {
             }
             None => None,
         };
-        self.exit = Exit::Running { watch };
+        self.exit = Exit::Pending { watch };
         self.stdin = stdin_stream;
         self.outputs = outputs;
         Ok(())

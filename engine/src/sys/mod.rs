@@ -5,8 +5,8 @@
 //! - [`Poller`] and [`Events`]: level-triggered readiness of registered
 //!   descriptors by key (`add`, `modify`, `delete`, each with an
 //!   [`Interest`]), a `wait` with a timeout, and a `notify` that wakes it
-//!   from another thread (Linux: epoll and an eventfd, `epoll.rs`; other
-//!   Unix systems: the `polling` crate, `portable.rs`);
+//!   from another thread (the `polling` crate's on every platform,
+//!   `poller.rs`);
 //! - [`set_nonblocking`]: put the parent's end of a pipe in non-blocking mode;
 //! - [`pipe_capacity`] and [`set_pipe_size`]: read and change a pipe's
 //!   buffer size (`None` and an error where the kernel has no such
@@ -18,9 +18,12 @@
 //!   the reactor polls the child's status with a backing-off interval;
 //! - [`splice`]: move bytes from a pipe to a descriptor in the kernel
 //!   (`Unsupported` where there is no such call);
-//! - [`open_terminal`]: a pseudo-terminal (POSIX, in `mod.rs` for all).
+//! - [`open_terminal`]: a pseudo-terminal (POSIX, in `mod.rs` for all);
+//! - signals to a process or a group, close-on-exec pipes, and the error
+//!   numbers the engine tests for, by name (POSIX, `process.rs` for all).
 //!
-//! Everything else the reactor needs comes from `std`.
+//! Everything else the reactor needs comes from `std`: no module outside
+//! `sys/` calls `rustix`.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -32,17 +35,13 @@ mod unix;
 #[cfg(all(unix, not(target_os = "linux")))]
 pub(crate) use unix::*;
 
-// The poller: epoll on Linux; `polling` elsewhere, and on Linux too when
-// built with `--cfg procpump_polling` (so that it is tested here).
-#[cfg(all(target_os = "linux", not(procpump_polling)))]
-mod epoll;
-#[cfg(all(target_os = "linux", not(procpump_polling)))]
-pub(crate) use epoll::{Events, Poller};
+// Signals, processes, pipes, error numbers: POSIX, for all.
+mod process;
+pub(crate) use process::*;
 
-#[cfg(any(not(target_os = "linux"), procpump_polling))]
-mod portable;
-#[cfg(any(not(target_os = "linux"), procpump_polling))]
-pub(crate) use portable::{Events, Poller};
+// The poller: `polling`'s, on every platform.
+mod poller;
+pub(crate) use poller::{Events, Poller};
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};

@@ -1,0 +1,16 @@
+//! What a child is asked to be and what it was: `Job` (its command,
+//! sinks, input and lifecycle), `Report`, the events of events mode, and
+//! the waiter a `ChildHandle` blocks on.
+
+mod builder;
+mod event;
+mod report;
+mod waiter;
+
+pub use builder::Job;
+pub use event::Event;
+pub use report::{InputReport, OutputReport, Report};
+
+// For the layers above.
+pub(crate) use builder::{Label, Lifecycle, Parts};
+pub(crate) use waiter::ReportSlot;

@@ -24,6 +24,8 @@
 //! * [`child`]: small helpers used by the child programs themselves.
 //! * [`sshd`]: a private OpenSSH server on 127.0.0.1 for end-to-end tests
 //!   over `ssh`.
+//! * [`slurm`]: a private single-node Slurm cluster for end-to-end tests
+//!   of `srun`, `salloc` and `sbatch`.
 
 use std::fmt::Write as _;
 use std::io;
@@ -468,6 +470,7 @@ pub mod child {
     }
 }
 
+pub mod slurm;
 pub mod sshd;
 
 #[cfg(test)]

@@ -146,12 +146,13 @@ impl Slurm {
         let hardware = setup::node_hardware(SLURMD)?;
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
+            let (controller_port, node_port) = setup::two_free_ports()?;
             let mut slurm = Slurm {
                 daemons: Vec::new(),
                 node: node.clone(),
                 cpus: setup::cpus_of(&hardware),
-                controller_port: setup::free_port()?,
-                node_port: setup::free_port()?,
+                controller_port,
+                node_port,
                 dir: TempDir::new("procpump-slurm")?,
                 _turn: turn::Turn::take(),
             };

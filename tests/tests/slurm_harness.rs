@@ -1,8 +1,8 @@
 //! The test Slurm cluster (`procpump_tests::slurm`) against the real
-//! daemons: steps with and without an allocation, steps ended by
-//! `scancel`, and that dropping the cluster leaves nothing behind. Each
-//! test starts a cluster of its own and ends with no step left in
-//! `squeue --steps`.
+//! daemons: steps with and without an allocation (`salloc`, `sbatch`),
+//! steps ended by `scancel`, and that dropping the cluster leaves nothing
+//! behind. Each test starts a cluster of its own and ends with no step
+//! left in `squeue --steps`.
 //!
 //! What `srun` does when its step is ended, as these tests pin it down
 //! (Slurm 22.05):
@@ -149,6 +149,32 @@ fn an_exclusive_step_runs_inside_salloc() {
     assert!(
         stderr.contains(&format!("salloc: Granted job allocation {job}")),
         "{stderr}"
+    );
+    assert_no_step_left(&slurm);
+}
+
+#[test]
+fn sbatch_runs_a_script_whose_step_writes_the_output_file() {
+    let slurm = Slurm::start();
+    let out_file = slurm.dir().join("batch.out");
+    let mut sbatch = slurm.sbatch();
+    // Not `--wait`: sbatch polls the job's state every few seconds.
+    sbatch
+        .args(["--parsable", "-N1", "-n1", "-o"])
+        .arg(&out_file)
+        .args(["--wrap", "srun -N1 -n1 hostname; echo done"]);
+    let out = output(sbatch, "sbatch");
+    assert!(out.status.success(), "{}", describe(&out, &slurm));
+    let job = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(job.parse::<u32>().is_ok(), "{}", describe(&out, &slurm));
+    let finished = eventually(LIMIT, || !slurm.jobs().contains(&job));
+    assert!(finished, "batch job {job} still queued\n{}", slurm.logs());
+    let written = std::fs::read_to_string(&out_file).unwrap_or_default();
+    assert_eq!(
+        written,
+        format!("{}\ndone\n", slurm.node()),
+        "{}",
+        slurm.logs()
     );
     assert_no_step_left(&slurm);
 }

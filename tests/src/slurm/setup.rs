@@ -173,12 +173,13 @@ pub(super) fn munge_key(dir: &Path) -> io::Result<PathBuf> {
     Ok(path)
 }
 
-/// A TCP port that was free a moment ago on every address (`slurmctld`
-/// and `slurmd` listen on all of them).
-pub(super) fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?
-        .local_addr()?
-        .port())
+/// Two different TCP ports that were free a moment ago on every address
+/// (`slurmctld` and `slurmd` listen on all of them): both are bound at
+/// once, then released.
+pub(super) fn two_free_ports() -> io::Result<(u16, u16)> {
+    let first = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    let second = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    Ok((first.local_addr()?.port(), second.local_addr()?.port()))
 }
 
 /// A directory of our own under the system's temporary directory, mode

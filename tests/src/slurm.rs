@@ -41,7 +41,10 @@
 //! names this cluster's `slurm.conf` (`SLURM_CONF=…`): the `slurmstepd`s,
 //! the tasks of steps still running, and client commands started from
 //! [`Slurm::command`] that have not exited; then the directory is removed.
-//! A task that cleared its environment is not found that way.
+//! A task that cleared its environment is not found that way. A test
+//! process killed before it could drop its cluster leaves it running:
+//! the next [`Slurm::start`] on the machine kills the processes of
+//! clusters whose test process has gone, and removes their directories.
 //!
 //! A missing Slurm or munge is an error that says which packages to
 //! install, never a skipped test: `.ci/run` installs them. The daemons
@@ -67,6 +70,7 @@ use std::time::{Duration, Instant};
 
 mod daemons;
 mod setup;
+mod stale;
 mod turn;
 
 use daemons::{run_within, Daemon};
@@ -142,6 +146,7 @@ impl Slurm {
         for program in [MUNGED, SLURMCTLD, SLURMD].iter().chain(&CLIENTS) {
             setup::require_program(program)?;
         }
+        stale::clean_up();
         let node = setup::short_hostname()?;
         let hardware = setup::node_hardware(SLURMD)?;
         let mut last_error = None;
@@ -153,7 +158,7 @@ impl Slurm {
                 cpus: setup::cpus_of(&hardware),
                 controller_port,
                 node_port,
-                dir: TempDir::new("procpump-slurm")?,
+                dir: TempDir::new(stale::PREFIX)?,
                 _turn: turn::Turn::take(),
             };
             match slurm.launch(&hardware) {

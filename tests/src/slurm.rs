@@ -151,16 +151,7 @@ impl Slurm {
         let hardware = setup::node_hardware(SLURMD)?;
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            let (controller_port, node_port) = setup::two_free_ports()?;
-            let mut slurm = Slurm {
-                daemons: Vec::new(),
-                node: node.clone(),
-                cpus: setup::cpus_of(&hardware),
-                controller_port,
-                node_port,
-                dir: TempDir::new(stale::PREFIX)?,
-                _turn: turn::Turn::take(),
-            };
+            let mut slurm = Slurm::unstarted(&node, &hardware)?;
             match slurm.launch(&hardware) {
                 Ok(()) => return Ok(slurm),
                 Err(e) if slurm.logs().contains("Address already in use") => last_error = Some(e),
@@ -168,6 +159,21 @@ impl Slurm {
             }
         }
         Err(last_error.unwrap_or_else(|| io::Error::other("no free ports")))
+    }
+
+    /// A cluster with its ports and directory, no daemon started yet, once
+    /// no other cluster of this process runs.
+    fn unstarted(node: &str, hardware: &str) -> io::Result<Slurm> {
+        let (controller_port, node_port) = setup::two_free_ports()?;
+        Ok(Slurm {
+            daemons: Vec::new(),
+            node: node.to_owned(),
+            cpus: setup::cpus_of(hardware),
+            controller_port,
+            node_port,
+            dir: TempDir::new(stale::PREFIX)?,
+            _turn: turn::Turn::take(),
+        })
     }
 
     /// Writes the key and the configuration, starts the daemons and waits
@@ -476,6 +482,26 @@ mod tests {
         assert!(is_slurm_variable(OsStr::new("SBATCH_PARTITION")));
         assert!(!is_slurm_variable(OsStr::new("SLURMX")));
         assert!(!is_slurm_variable(OsStr::new("PATH")));
+    }
+
+    #[test]
+    fn a_daemon_that_exits_is_an_error_with_the_ends_of_the_logs() {
+        let node = setup::short_hostname().unwrap();
+        let mut slurm = Slurm::unstarted(&node, "CPUs=1").unwrap();
+        let error = slurm.launch("CPUs=1 NoSuchOption=1").unwrap_err();
+        let message = error.to_string();
+        // Both refuse the configuration; whichever is seen first.
+        let exited = ["slurmctld exited (", "slurmd exited ("];
+        assert!(exited.iter().any(|e| message.contains(e)), "{message}");
+        assert!(message.contains("--- munged ("), "{message}");
+        assert!(message.contains("--- slurmctld ("), "{message}");
+        assert!(
+            message.contains("Parsing error at unrecognized key: NoSuchOption"),
+            "{message}"
+        );
+        let dir = slurm.dir().to_owned();
+        drop(slurm);
+        assert!(!dir.exists());
     }
 
     #[test]

@@ -64,8 +64,20 @@ fn assert_no_step_left(slurm: &Slurm) {
     assert!(none, "steps left: {steps:?}\n{}", slurm.logs());
 }
 
-/// Starts `srun -N1 -n1 sleep MARKER` and waits until its step runs;
-/// returns srun and the step's id (`JOB.0`).
+/// Whether a process runs `sleep MARKER` (srun gives the task the
+/// program's whole path: `/usr/bin/sleep MARKER`).
+fn sleep_running(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        matches!(args.as_slice(), [program, arg, b""]
+            if program.ends_with(b"sleep") && *arg == marker.as_bytes())
+    })
+}
+
+/// Starts `srun -N1 -n1 sleep MARKER` and waits until its task runs (a
+/// step listed by squeue may still be starting on the node); returns srun
+/// and the step's id (`JOB.0`).
 fn start_sleeping_step(slurm: &Slurm, marker: &str) -> (Child, String) {
     let mut srun = slurm.srun();
     srun.args(["-N1", "-n1", "--job-name", marker, "sleep", marker]);
@@ -76,8 +88,11 @@ fn start_sleeping_step(slurm: &Slurm, marker: &str) -> (Child, String) {
         .unwrap();
     let mut step = None;
     let running = eventually(LIMIT, || {
+        if !sleep_running(marker) {
+            return false;
+        }
         let mut squeue = slurm.squeue();
-        squeue.args(["--steps", "-h", "-o", "%i %j", "--name", marker]);
+        squeue.args(["--steps", "-h", "-o", "%i", "--name", marker]);
         let listed = output(squeue, "squeue --steps");
         let text = String::from_utf8_lossy(&listed.stdout).into_owned();
         step = text.split_whitespace().next().map(str::to_owned);
@@ -91,11 +106,20 @@ fn start_sleeping_step(slurm: &Slurm, marker: &str) -> (Child, String) {
     (child, step.unwrap())
 }
 
-/// Waits for a srun started by [`start_sleeping_step`].
-fn wait_srun(child: Child) -> Output {
-    within(LIMIT, "srun of a cancelled step", move || {
-        child.wait_with_output().unwrap()
-    })
+/// Waits for a srun started by [`start_sleeping_step`]; if it has not
+/// ended within [`LIMIT`], kills it and fails with what it printed.
+fn wait_srun(mut child: Child, slurm: &Slurm) -> Output {
+    let ended = eventually(LIMIT, || child.try_wait().unwrap().is_some());
+    if !ended {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        ended,
+        "srun did not end within {LIMIT:?} of scancel: {}",
+        describe(&out, slurm)
+    );
+    out
 }
 
 #[test]
@@ -112,16 +136,25 @@ fn srun_runs_a_step_on_the_node() {
     assert_no_step_left(&slurm);
 }
 
+/// Twenty steps, one after the other, of one allocation: each a separate
+/// srun, as a tool that runs jobs as steps starts them. (Twenty jobs of
+/// one step each, srun without salloc, work too, but each waits up to
+/// 2 s for the previous job to complete: docs/BENCHMARKS.md.)
 #[test]
 fn twenty_steps_in_a_row() {
     let slurm = Slurm::start();
-    for i in 0..20 {
-        let mut srun = slurm.srun();
-        srun.args(["-N1", "-n1", "echo", &i.to_string()]);
-        let out = output(srun, "srun echo");
-        assert!(out.status.success(), "step {i}: {}", describe(&out, &slurm));
-        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
-    }
+    let script = r#"for i in $(seq 0 19); do srun -N1 -n1 echo "$i" || exit; done"#;
+    let mut salloc = slurm.salloc();
+    salloc.args(["-N1", "-n1", "sh", "-c", script]);
+    let out = output(salloc, "salloc with 20 steps");
+    assert!(out.status.success(), "{}", describe(&out, &slurm));
+    let expected: String = (0..20).map(|i| format!("{i}\n")).collect();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        expected,
+        "{}",
+        describe(&out, &slurm)
+    );
     assert_no_step_left(&slurm);
 }
 
@@ -193,7 +226,7 @@ fn scancel_of_the_job_terminates_its_step_and_says_so() {
         "{}",
         describe(&cancelled, &slurm)
     );
-    let out = wait_srun(srun);
+    let out = wait_srun(srun, &slurm);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{}", describe(&out, &slurm));
     let banner = format!("*** STEP {step} ON {} CANCELLED AT ", slurm.node());
@@ -222,7 +255,7 @@ fn scancel_of_a_step_kills_it_and_says_so() {
         "{}",
         describe(&cancelled, &slurm)
     );
-    let out = wait_srun(srun);
+    let out = wait_srun(srun, &slurm);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(137), "{}", describe(&out, &slurm));
     let banner = format!("*** STEP {step} ON {} CANCELLED AT ", slurm.node());

@@ -32,8 +32,8 @@
 //! private cluster only.
 //!
 //! One cluster runs at a time in a test process: [`Slurm::start`] waits
-//! until the one before it has been dropped (the node would otherwise be
-//! shared, and the 2 CPUs with it). Starting one takes a second or two.
+//! until the one before it has been dropped (the node, and this
+//! machine's CPUs, would otherwise be shared). Starting one takes a second or two.
 //!
 //! Dropping a [`Slurm`] stops it: `SIGTERM` to `slurmd`, `slurmctld` and
 //! `munged` in that order (`SIGKILL` to one still running 5 s later), each
@@ -102,8 +102,16 @@ const LOG_LINES: usize = 15;
 
 /// A running single-node Slurm cluster, private to one test.
 ///
-/// See the [module documentation](self) for what it sets up and what
-/// dropping it does.
+/// See the [module documentation](self) for what it sets up.
+///
+/// # Drop
+///
+/// Dropping it stops `slurmd`, `slurmctld` and `munged` (`SIGTERM`,
+/// `SIGKILL` after 5 s) and reaps them, kills every process left whose
+/// environment names its `slurm.conf` (step daemons, tasks, client
+/// commands still running), removes its directory, and lets the next
+/// cluster of this process start. Jobs and steps still running are not
+/// cancelled first: they die with their processes.
 #[derive(Debug)]
 pub struct Slurm {
     /// `munged`, `slurmctld`, `slurmd`, in the order they started.

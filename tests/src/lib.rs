@@ -24,6 +24,8 @@
 //! * [`child`]: small helpers used by the child programs themselves.
 //! * [`sshd`]: a private OpenSSH server on 127.0.0.1 for end-to-end tests
 //!   over `ssh`.
+//! * [`slurm`]: a private single-node Slurm cluster for end-to-end tests
+//!   of `srun`, `salloc` and `sbatch`.
 //! * The README's Rust examples, compiled and run as doc tests of this
 //!   crate (`ReadmeExamples`, under `cfg(doctest)`), warnings denied.
 
@@ -479,6 +481,7 @@ pub mod child {
     }
 }
 
+pub mod slurm;
 pub mod sshd;
 
 #[cfg(test)]

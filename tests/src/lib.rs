@@ -483,6 +483,7 @@ pub mod child {
 
 pub mod slurm;
 pub mod sshd;
+mod temp_dir;
 
 #[cfg(test)]
 mod tests {

@@ -73,8 +73,8 @@ mod stale;
 mod start;
 mod turn;
 
+use crate::temp_dir::TempDir;
 use daemons::{run_within, Daemon};
-use setup::TempDir;
 
 /// The munge daemon.
 pub const MUNGED: &str = "/usr/sbin/munged";

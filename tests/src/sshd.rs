@@ -46,8 +46,8 @@ use std::time::{Duration, Instant};
 mod processes;
 mod setup;
 
+use crate::temp_dir::TempDir;
 pub use processes::processes_running;
-use setup::TempDir;
 
 /// The server program. sshd needs an absolute path: it executes itself
 /// again for every connection.

@@ -8,7 +8,6 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The packages that hold the daemons and the client programs.
 pub(super) const PACKAGES: &str = "slurmctld slurmd slurm-client munge";
@@ -180,41 +179,6 @@ pub(super) fn two_free_ports() -> io::Result<(u16, u16)> {
     let first = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?;
     let second = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?;
     Ok((first.local_addr()?.port(), second.local_addr()?.port()))
-}
-
-/// A directory of our own under the system's temporary directory, mode
-/// 0700, removed with its contents on drop.
-#[derive(Debug)]
-pub(super) struct TempDir(PathBuf);
-
-impl TempDir {
-    pub(super) fn new(prefix: &str) -> io::Result<TempDir> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
-            match fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(TempDir(path)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("cannot create {}: {e}", path.display()),
-                    ))
-                }
-            }
-        }
-    }
-
-    pub(super) fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(test)]

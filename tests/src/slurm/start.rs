@@ -9,8 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::daemons::{run_within, Daemon};
-use super::setup::{self, Layout, TempDir};
+use super::setup::{self, Layout};
 use super::{stale, turn, Slurm, MUNGED, SLURMCTLD, SLURMD};
+use crate::temp_dir::TempDir;
 
 /// How long the cluster may take to start.
 const START_LIMIT: Duration = Duration::from_secs(30);

@@ -5,9 +5,8 @@ use std::fs;
 use std::io;
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::HOST;
 
@@ -154,47 +153,6 @@ pub(super) fn ensure_privilege_separation_dir() {
     }
 }
 
-/// A directory of our own under the system's temporary directory, mode
-/// 0700, removed with its contents on drop.
-#[derive(Debug)]
-pub(super) struct TempDir(PathBuf);
-
-impl TempDir {
-    pub(super) fn new(prefix: &str) -> io::Result<TempDir> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        loop {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
-            match fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(TempDir(path)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("cannot create {}: {e}", path.display()),
-                    ))
-                }
-            }
-        }
-    }
-
-    pub(super) fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Moves the directory out, leaving an empty one that removes nothing.
-    pub(super) fn take(&mut self) -> TempDir {
-        TempDir(std::mem::take(&mut self.0))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !self.0.as_os_str().is_empty() {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,17 +169,5 @@ mod tests {
             known_hosts(2222, "ssh-ed25519 AAAA c\n"),
             "[127.0.0.1]:2222 ssh-ed25519 AAAA c\n[localhost]:2222 ssh-ed25519 AAAA c\n"
         );
-    }
-
-    #[test]
-    fn temporary_directories_are_private_and_removed() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = TempDir::new("procpump-test").unwrap();
-        let path = dir.path().to_owned();
-        let mode = fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-        fs::write(path.join("file"), "x").unwrap();
-        drop(dir);
-        assert!(!path.exists());
     }
 }

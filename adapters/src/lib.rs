@@ -51,6 +51,7 @@
 //! | [`Tee`] | hands each chunk to several sinks | theirs |
 //! | [`Tagged`] | many children's lines on one writer, tagged, never mixed | one line per child |
 //! | [`Spool`] | a child's output aside, written out whole at its end | 64 KiB, then an unnamed file |
+//! | [`Spill`] | bytes kept aside (not a sink: the buffer under [`Spool`]) | a bound, then an unnamed file |
 //! | [`Ready`] | passes the stream on; tells the first line that holds a pattern to a callback and [`Waiter`]s | one line's start, capped |
 //! | [`communicate`] | stdout and stderr of one command, up to a limit | the limits |
 //!
@@ -81,6 +82,8 @@ mod limited;
 mod lines;
 mod ready;
 mod ring;
+mod shared;
+mod spill;
 mod spool;
 mod tagged;
 mod tail;
@@ -96,6 +99,7 @@ pub use head_tail::HeadTail;
 pub use limited::{Limited, OnLimit};
 pub use lines::{Line, LineHandler, Lines, LongLines, Stateful, StatefulLines, DEFAULT_MAX_LINE};
 pub use ready::{Ready, DEFAULT_READY_LINE};
+pub use spill::Spill;
 pub use spool::{Spool, SpoolSink, DEFAULT_SPOOL_MEMORY};
 pub use tagged::{Tagged, TaggedSink};
 pub use tail::Tail;

@@ -572,7 +572,7 @@ impl Splitter {
             number: self.number,
         };
         if !stop(flow) {
-            flow = handler.line(line).or(flow);
+            flow = handler.line(line).most_urgent(flow);
         }
         self.next_line();
         flow
@@ -626,28 +626,6 @@ fn strip_cr(line: &[u8]) -> (&[u8], &'static [u8]) {
     match line.strip_suffix(b"\r") {
         Some(content) => (content, b"\r\n"),
         None => (line, b"\n"),
-    }
-}
-
-/// Combining two flows: the stronger wins (`Close`, then `Discard`, then
-/// `Pause`, then `Continue`).
-trait FlowExt {
-    fn or(self, earlier: Flow) -> Flow;
-}
-
-impl FlowExt for Flow {
-    fn or(self, earlier: Flow) -> Flow {
-        let rank = |flow| match flow {
-            Flow::Continue => 0,
-            Flow::Pause => 1,
-            Flow::Discard => 2,
-            Flow::Close => 3,
-        };
-        if rank(earlier) > rank(self) {
-            earlier
-        } else {
-            self
-        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
-use crate::backlog::Backlog;
+use crate::backlog::{Backlog, Cutter};
 
 /// The longest line [`Lines`] holds by default: 1 MiB.
 pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
@@ -363,8 +363,8 @@ impl<H> Lines<H> {
 
 impl<H: LineHandler> Sink for Lines<H> {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let (flow, used) = self.splitter.split(chunk, &mut self.handler);
-        self.backlog.keep_if_paused(flow, &chunk[used..])
+        let (splitter, handler) = (&mut self.splitter, &mut self.handler);
+        self.backlog.chunk(chunk, splitter, handler)
     }
 
     fn start(&mut self, context: &StreamContext<'_>) {
@@ -372,25 +372,14 @@ impl<H: LineHandler> Sink for Lines<H> {
     }
 
     fn resume(&mut self) -> Flow {
-        match self.handler.resume() {
-            Flow::Continue => {}
-            other => return other,
-        }
+        let resumed = self.handler.resume();
         let (splitter, handler) = (&mut self.splitter, &mut self.handler);
-        self.backlog.drain(|bytes| splitter.split(bytes, handler))
+        self.backlog.resume(resumed, splitter, handler)
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        // What a paused handler left is delivered now: there is no later.
         let (splitter, handler) = (&mut self.splitter, &mut self.handler);
-        let mut flow = Flow::Continue;
-        let stop = |flow| matches!(flow, Flow::Close | Flow::Discard);
-        while !self.backlog.is_empty() && !stop(flow) {
-            flow = self.backlog.drain(|bytes| splitter.split(bytes, handler));
-        }
-        if !stop(flow) {
-            splitter.finish(handler);
-        }
+        self.backlog.end(splitter, handler);
         handler.end(end);
     }
 }
@@ -618,6 +607,16 @@ impl Splitter {
             truncated,
             number,
         }
+    }
+}
+
+impl<H: LineHandler> Cutter<H> for Splitter {
+    fn cut(&mut self, bytes: &[u8], handler: &mut H) -> (Flow, usize) {
+        self.split(bytes, handler)
+    }
+
+    fn finish(&mut self, handler: &mut H) {
+        Splitter::finish(self, handler);
     }
 }
 

@@ -51,6 +51,7 @@
 //! | [`Tee`] | hands each chunk to several sinks | theirs |
 //! | [`Tagged`] | many children's lines on one writer, tagged, never mixed | one line per child |
 //! | [`Spool`] | a child's output aside, written out whole at its end | 64 KiB, then an unnamed file |
+//! | [`Ordered`] | many children's outputs on one writer, in their order, the oldest live | 4 MiB in all, then unnamed files |
 //! | [`Spill`] | bytes kept aside (not a sink: the buffer under [`Spool`]) | a bound, then an unnamed file |
 //! | [`Ready`] | passes the stream on; tells the first line that holds a pattern to a callback and [`Waiter`]s | one line's start, capped |
 //! | [`communicate`] | stdout and stderr of one command, up to a limit | the limits |
@@ -80,6 +81,7 @@ mod head;
 mod head_tail;
 mod limited;
 mod lines;
+mod ordered;
 mod ready;
 mod ring;
 mod shared;
@@ -98,6 +100,9 @@ pub use head::Head;
 pub use head_tail::HeadTail;
 pub use limited::{Limited, OnLimit};
 pub use lines::{Line, LineHandler, Lines, LongLines, Stateful, StatefulLines, DEFAULT_MAX_LINE};
+pub use ordered::{
+    Ordered, OrderedMode, OrderedSink, DEFAULT_ORDERED_JOB_MEMORY, DEFAULT_ORDERED_MEMORY,
+};
 pub use ready::{Ready, DEFAULT_READY_LINE};
 pub use spill::Spill;
 pub use spool::{Spool, SpoolSink, DEFAULT_SPOOL_MEMORY};

@@ -52,6 +52,7 @@
 //! | [`Tagged`] | many children's lines on one writer, tagged, never mixed | one line per child |
 //! | [`Spool`] | a child's output aside, written out whole at its end | 64 KiB, then an unnamed file |
 //! | [`Ordered`] | many children's outputs on one writer, in their order, the oldest live | 4 MiB in all, then unnamed files |
+//! | [`Records`] | not a sink: cuts a stream into blocks of whole records | a block and a record |
 //! | [`Spill`] | bytes kept aside (not a sink: the buffer under [`Spool`]) | a bound, then an unnamed file |
 //! | [`Ready`] | passes the stream on; tells the first line that holds a pattern to a callback and [`Waiter`]s | one line's start, capped |
 //! | [`communicate`] | stdout and stderr of one command, up to a limit | the limits |
@@ -83,6 +84,7 @@ mod limited;
 mod lines;
 mod ordered;
 mod ready;
+mod records;
 mod ring;
 mod shared;
 mod spill;
@@ -104,6 +106,7 @@ pub use ordered::{
     Ordered, OrderedMode, OrderedSink, DEFAULT_ORDERED_JOB_MEMORY, DEFAULT_ORDERED_MEMORY,
 };
 pub use ready::{Ready, DEFAULT_READY_LINE};
+pub use records::{Records, DEFAULT_BLOCK_SIZE};
 pub use spill::Spill;
 pub use spool::{Spool, SpoolSink, DEFAULT_SPOOL_MEMORY};
 pub use tagged::{Tagged, TaggedSink};

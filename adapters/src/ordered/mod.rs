@@ -67,7 +67,9 @@ pub enum OrderedMode {
 /// [`StreamEnd::Error`] and its report's error, and never anyone else's.
 /// Spawn the jobs in the order their sinks were made: with
 /// [`Options::max_running`](procpump::Options::max_running), the live job
-/// is then always among those running.
+/// is then always among those running. A caller that starts a job as
+/// another is reported, and wants a job that finished early to free its
+/// place at once, asks for [`report_when_held`](Ordered::report_when_held).
 ///
 /// Cheap to clone (the clones share the writer and the order).
 ///
@@ -132,6 +134,42 @@ impl<W: Write + Send + 'static> Ordered<W> {
     pub fn temp_dir(self, dir: impl Into<PathBuf>) -> Ordered<W> {
         self.queue.lock().dir = Some(dir.into());
         self
+    }
+
+    /// A job's report no longer waits until its output is written: its
+    /// stream ends as soon as its output is held, and an error writing it
+    /// later is kept for [`take_error`](Ordered::take_error) instead of
+    /// failing its report (a failure to hold it still fails its report).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::{Flow, Sink, StreamEnd};
+    /// use procpump_adapters::Ordered;
+    /// use std::fs::OpenOptions;
+    ///
+    /// let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
+    /// let out = Ordered::writer(full).report_when_held();
+    /// let (mut first, mut second) = (out.sink(), out.sink());
+    /// let _ = second.chunk(b"held");
+    /// second.end(&StreamEnd::Eof);
+    /// assert_eq!(second.flush(), Flow::Continue); // ended: its report may go
+    /// first.end(&StreamEnd::Eof); // the second's turn: /dev/full refuses it
+    /// drop(second);
+    /// let err = out.take_error(1).unwrap();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+    /// assert!(out.take_error(0).is_none());
+    /// ```
+    pub fn report_when_held(self) -> Ordered<W> {
+        self.queue.lock().reports_wait = false;
+        self
+    }
+
+    /// The error that lost some of job `position`'s output after its
+    /// stream ended ([`report_when_held`](Ordered::report_when_held)), if
+    /// one did; each error is given once.
+    pub fn take_error(&self, position: u64) -> Option<io::Error> {
+        self.queue.lock().take_error(position)
     }
 
     /// A sink for the next job in order.

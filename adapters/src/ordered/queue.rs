@@ -18,6 +18,8 @@ pub(super) struct Queue<W> {
     pub(super) memory: usize,
     pub(super) memory_per_job: usize,
     pub(super) dir: Option<PathBuf>,
+    /// Whether a job's flush waits until its output is written.
+    pub(super) reports_wait: bool,
     /// Sinks made so far: the next one's position.
     made: u64,
     /// The oldest position not yet wholly written: its output goes to the
@@ -52,6 +54,7 @@ impl<W: Write> Queue<W> {
             memory: super::DEFAULT_ORDERED_MEMORY,
             memory_per_job: super::DEFAULT_ORDERED_JOB_MEMORY,
             dir: None,
+            reports_wait: true,
             made: 0,
             live: 0,
             jobs: BTreeMap::new(),
@@ -67,6 +70,12 @@ impl<W: Write> Queue<W> {
 
     pub(super) fn peak(&self) -> usize {
         self.peak
+    }
+
+    /// The error that lost some of written job `position`'s output, if
+    /// one did and its sink did not take it.
+    pub(super) fn take_error(&mut self, position: u64) -> Option<io::Error> {
+        self.unclaimed.remove(&position)
     }
 
     /// A new job, last in order. Returns its position.
@@ -122,7 +131,8 @@ impl<W: Write> Queue<W> {
         let Some(job) = self.jobs.get_mut(&position) else {
             return Ok(self.unclaimed.remove(&position));
         };
-        if (job.ended && job.held.is_empty()) || job.resumer.is_none() {
+        let nothing_to_wait_for = job.ended && job.held.is_empty();
+        if nothing_to_wait_for || job.resumer.is_none() || !self.reports_wait {
             return Ok(job.error.take());
         }
         job.waiting = true;
@@ -132,7 +142,9 @@ impl<W: Write> Queue<W> {
     /// The sink of job `position` is gone: its stream ended, and nobody
     /// will take its error.
     pub(super) fn forget(&mut self, position: u64) {
-        self.unclaimed.remove(&position);
+        if self.reports_wait {
+            self.unclaimed.remove(&position);
+        }
         if let Some(job) = self.jobs.get_mut(&position) {
             job.resumer = None;
         }

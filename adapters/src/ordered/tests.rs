@@ -128,6 +128,31 @@ fn a_write_error_is_the_error_of_the_job_whose_output_failed() {
 }
 
 #[test]
+fn reported_when_held_a_later_write_error_waits_for_take_error() {
+    let out = Ordered::writer(Full {
+        taken: Vec::new(),
+        room: 2,
+    })
+    .report_when_held();
+    let (mut a, mut b) = (out.sink(), out.sink());
+    let _ = b.chunk(b"bbb");
+    b.end(&StreamEnd::Eof);
+    assert_eq!(b.flush(), Flow::Continue);
+    assert!(b.error().is_none());
+    drop(b);
+    let _ = a.chunk(b"a");
+    a.end(&StreamEnd::Eof);
+    assert_eq!((a.flush(), a.error().is_none()), (Flow::Continue, true));
+    assert!(out.take_error(0).is_none());
+    assert_eq!(
+        out.take_error(1).unwrap().kind(),
+        io::ErrorKind::StorageFull
+    );
+    assert!(out.take_error(1).is_none());
+    out.with(|full| assert_eq!(full.taken, b"ab"));
+}
+
+#[test]
 fn a_vanished_temporary_directory_fails_the_held_job_only() {
     let dir = std::env::temp_dir().join(format!("procpump-ordered-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -147,6 +147,9 @@ impl Spill {
         }
         if let Some(file) = self.file.as_mut() {
             if let Err(err) = file.write_all(&self.memory) {
+                // Memory holds bytes only before the file is made: this
+                // file is new, and what it got of them is dropped with it.
+                self.file = None;
                 return Err(self.named(err, "cannot write a temporary file"));
             }
         }

@@ -114,9 +114,27 @@ impl<W: Write + Send + 'static> Ordered<W> {
         self
     }
 
-    /// Bytes of memory all held outputs take at most (about: one chunk
-    /// more); past that they go to files. Default:
-    /// [`DEFAULT_ORDERED_MEMORY`].
+    /// Bytes of memory all held outputs take at most (about: one job's
+    /// [`memory_per_job`](Ordered::memory_per_job) more); past that they
+    /// go to files. Default: [`DEFAULT_ORDERED_MEMORY`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::{Sink, StreamEnd};
+    /// use procpump_adapters::Ordered;
+    ///
+    /// let out = Ordered::writer(Vec::new()).memory(8).memory_per_job(8);
+    /// let (mut live, mut later) = (out.sink(), out.sink());
+    /// let _ = later.chunk(b"12345678");
+    /// assert_eq!(out.resident(), 8);
+    /// let _ = later.chunk(b"9"); // past the bound: to a file
+    /// assert_eq!(out.resident(), 0);
+    /// live.end(&StreamEnd::Eof);
+    /// later.end(&StreamEnd::Eof);
+    /// assert_eq!(out.peak_resident(), 8);
+    /// out.with(|text| assert_eq!(text, b"123456789"));
+    /// ```
     pub fn memory(self, bytes: usize) -> Ordered<W> {
         self.queue.lock().memory = bytes;
         self
@@ -205,6 +223,21 @@ impl<W: Write + Send + 'static> Ordered<W> {
     /// # Errors
     ///
     /// Returns the handle itself while other handles exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::{Sink, StreamEnd};
+    /// use procpump_adapters::Ordered;
+    ///
+    /// let out = Ordered::writer(Vec::new());
+    /// let mut sink = out.sink();
+    /// let _ = sink.chunk(b"done\n");
+    /// sink.end(&StreamEnd::Eof);
+    /// let out = out.into_inner().unwrap_err(); // the sink still holds it
+    /// drop(sink);
+    /// assert_eq!(out.into_inner().unwrap(), b"done\n");
+    /// ```
     pub fn into_inner(self) -> Result<W, Ordered<W>> {
         match self.queue.into_inner() {
             Ok(queue) => Ok(queue.writer),

@@ -391,6 +391,18 @@ mod tests {
         assert_eq!(drained(&mut spill), b"abc");
     }
 
+    #[test]
+    fn a_directory_that_is_a_file_is_an_error_that_names_it() {
+        let dir = fresh_dir("spill-not-a-dir");
+        let file = dir.join("file");
+        std::fs::write(&file, b"").unwrap();
+        let mut spill = Spill::new(0).temp_dir(&file);
+        let err = spill.keep(b"x").unwrap_err();
+        assert!(err.to_string().contains(&*file.to_string_lossy()), "{err}");
+        assert!(spill.is_empty() && !spill.is_on_disk());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn an_unwritable_directory_is_an_error_that_names_it() {

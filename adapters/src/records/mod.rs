@@ -54,6 +54,9 @@ pub struct Records {
     end: Vec<u8>,
     start: Vec<u8>,
     block: Block,
+    /// Searchers for `end` and `start`, made once.
+    end_finder: memmem::Finder<'static>,
+    start_finder: memmem::Finder<'static>,
     /// The block being gathered: whole records and the start of the next.
     buf: Vec<u8>,
     /// Where the search for the next boundary goes on in `buf`.
@@ -68,6 +71,8 @@ impl Records {
             end: end.to_vec(),
             start: start.to_vec(),
             block: Block::Bytes(DEFAULT_BLOCK_SIZE),
+            end_finder: memmem::Finder::new(end).into_owned(),
+            start_finder: memmem::Finder::new(start).into_owned(),
             buf: Vec::new(),
             scanned: 0,
             records: 0,
@@ -175,6 +180,7 @@ impl Records {
     pub fn push(&mut self, chunk: &[u8], mut block: impl FnMut(&[u8])) {
         self.buf.extend_from_slice(chunk);
         let mut cut = 0;
+        self.skip_ahead(cut);
         while let Some(boundary) = self.next_boundary(cut) {
             self.records += 1;
             let full = match self.block {
@@ -185,6 +191,7 @@ impl Records {
                 block(&self.buf[cut..boundary]);
                 cut = boundary;
                 self.records = 0;
+                self.skip_ahead(cut);
             }
         }
         self.buf.drain(..cut);
@@ -202,6 +209,15 @@ impl Records {
         self.records = 0;
     }
 
+    /// Blocks of a size, with a one-byte separator: every occurrence is a
+    /// boundary wherever the search starts, so the search for the block
+    /// starting at `cut` starts where the block would reach its size.
+    fn skip_ahead(&mut self, cut: usize) {
+        if let (Block::Bytes(size), 1, 0) = (self.block, self.end.len(), self.start.len()) {
+            self.scanned = self.scanned.max(cut + size - 1);
+        }
+    }
+
     /// The next record boundary in `buf` after `scanned`, if the bytes so
     /// far decide one; `cut` is where the current block starts (a start
     /// marker there is no boundary).
@@ -211,7 +227,10 @@ impl Records {
         }
         loop {
             let from = self.scanned;
-            let Some(found) = memmem::find(&self.buf[from..], &self.end) else {
+            if from >= self.buf.len() {
+                return None;
+            }
+            let Some(found) = self.end_finder.find(&self.buf[from..]) else {
                 // A match may begin in the last `end.len() - 1` bytes.
                 self.scanned = from.max((self.buf.len() + 1).saturating_sub(self.end.len()));
                 return None;
@@ -233,7 +252,7 @@ impl Records {
     /// after the block's start.
     fn next_start(&mut self, cut: usize) -> Option<usize> {
         let from = self.scanned.max(cut + 1);
-        match memmem::find(self.buf.get(from..)?, &self.start) {
+        match self.start_finder.find(self.buf.get(from..)?) {
             Some(found) => {
                 self.scanned = from + found + 1;
                 Some(from + found)

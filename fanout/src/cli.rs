@@ -62,6 +62,8 @@ pub(crate) struct Config {
     pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
     pub(crate) ssh: Vec<String>,
+    /// `--transferfile`, `--return`, `--cleanup`, `--basefile`, `--workdir`.
+    pub(crate) files: crate::transfer::Options,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -91,6 +93,7 @@ impl Default for Config {
             summary: true,
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
+            files: crate::transfer::Options::default(),
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -197,6 +200,7 @@ fn option(
             config.hosts.extend(logins::read_login_file(&path)?);
         }
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
+        _ => crate::remote_cli::option(config, opt.key, name, parser)?,
     }
     Ok(None)
 }

@@ -32,6 +32,9 @@ pub(crate) struct Launcher {
     /// `--group`, `-k`, `--retries`: held output.
     pub(crate) held: Option<Held>,
     pub(crate) bytes: Arc<std::sync::atomic::AtomicU64>,
+    /// `--transferfile`, `--return`, `--workdir`…: files to and from the
+    /// hosts.
+    pub(crate) files: Option<crate::transfer::Files>,
 }
 
 /// One job's identity.
@@ -67,6 +70,7 @@ impl Launcher {
             lines,
             held,
             bytes: Arc::default(),
+            files: crate::transfer::Files::new(&config.files, sources),
         }
     }
 
@@ -112,9 +116,11 @@ impl Launcher {
             ("FANOUT_INDEX", job.seq.to_string()),
         ];
         let mut built = match remote {
-            Some((ssh, host)) => {
-                Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
-            }
+            Some((ssh, host)) => Job::new(match &self.files {
+                Some(files) => files.command(ssh, host, expansion(job), command, &env),
+                None => ssh.job(host, command, &env),
+            })
+            .stdin(procpump::Input::source(OpenStdin)),
             None => {
                 let mut sh = Command::new("sh");
                 let line = crate::shell::exec_simple(command.as_bytes());

@@ -58,9 +58,11 @@ mod manual;
 mod options;
 mod outcome;
 mod remote;
+mod remote_cli;
 mod run;
 mod shell;
 mod template;
+mod transfer;
 mod values;
 
 use std::io::{self, Write};

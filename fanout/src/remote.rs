@@ -32,6 +32,9 @@ pub(crate) struct Ssh {
     dir: PathBuf,
     /// The remote hosts a master was asked for.
     hosts: Vec<String>,
+    /// Scripts for the hosts' login shells to run before their
+    /// connections close (`--cleanup` of the basefiles).
+    pub(crate) at_exit: Vec<Vec<u8>>,
 }
 
 impl Ssh {
@@ -65,6 +68,7 @@ impl Ssh {
             command,
             dir,
             hosts: names,
+            at_exit: Vec::new(),
         };
         for host in &ssh.hosts {
             let _ = ssh
@@ -80,14 +84,30 @@ impl Ssh {
 
     /// The ssh command with the sharing options.
     fn base(&self) -> Command {
-        let mut ssh = Command::new(&self.command[0]);
-        ssh.args(&self.command[1..])
-            .arg("-o")
-            .arg("ControlMaster=auto")
-            .arg("-o")
-            .arg(format!("ControlPath={}/%C", self.dir.display()))
-            .args(["-o", "ControlPersist=60"]);
+        let words = self.words();
+        let mut ssh = Command::new(&words[0]);
+        ssh.args(&words[1..]);
         ssh
+    }
+
+    /// The ssh command's words with the sharing options, for the scripts
+    /// that move files (`transfer`).
+    pub(crate) fn words(&self) -> Vec<String> {
+        let mut words = self.command.clone();
+        words.extend([
+            "-o".to_owned(),
+            "ControlMaster=auto".to_owned(),
+            "-o".to_owned(),
+            format!("ControlPath={}/%C", self.dir.display()),
+            "-o".to_owned(),
+            "ControlPersist=60".to_owned(),
+        ]);
+        words
+    }
+
+    /// The remote hosts, each once.
+    pub(crate) fn hosts(&self) -> &[String] {
+        &self.hosts
     }
 
     /// The command that runs `command` (a shell command line) on `host`,
@@ -97,17 +117,25 @@ impl Ssh {
         let mut ssh = self.base();
         ssh.arg("--")
             .arg(host)
-            .arg(OsString::from_vec(remote_line(command, env)));
+            .arg(OsString::from_vec(remote_line(command, env, None)));
         ssh
     }
 }
 
-/// What ssh gives the remote shell to run `command` with `env` exported:
-/// `exec sh -c SCRIPT`, where SCRIPT runs the command in the background
-/// next to the watcher of the session's stdin. Each level is quoted for
-/// the shell that reads it.
-fn remote_line(command: &OsStr, env: &[(&str, String)]) -> Vec<u8> {
+/// What ssh gives the remote shell to run `command` with `env` exported,
+/// in `dir` (made if missing) when given: `exec sh -c SCRIPT`, where
+/// SCRIPT runs the command in the background next to the watcher of the
+/// session's stdin. Each level is quoted for the shell that reads it.
+pub(crate) fn remote_line(command: &OsStr, env: &[(&str, String)], dir: Option<&[u8]>) -> Vec<u8> {
     let mut inner = Vec::new();
+    if let Some(dir) = dir {
+        let dir = quote(dir);
+        inner.extend_from_slice(b"mkdir -p -- ");
+        inner.extend_from_slice(&dir);
+        inner.extend_from_slice(b" && cd -- ");
+        inner.extend_from_slice(&dir);
+        inner.extend_from_slice(b" || exit 255; ");
+    }
     for (name, value) in env {
         inner.extend_from_slice(format!("export {name}=").as_bytes());
         inner.extend_from_slice(&quote(value.as_bytes()));
@@ -132,6 +160,17 @@ impl Drop for Ssh {
     /// Closes the shared connections and removes the directory.
     fn drop(&mut self) {
         for host in &self.hosts {
+            for script in &self.at_exit {
+                let _ = self
+                    .base()
+                    .arg("--")
+                    .arg(host)
+                    .arg(OsStr::from_bytes(script))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
             let _ = self
                 .base()
                 .args(["-O", "exit", "--", host])
@@ -172,7 +211,7 @@ mod tests {
             crate::shell::quote_into(arg, &mut command);
         }
         let env = [("PARALLEL_SEQ", "7".to_owned())];
-        let line = remote_line(OsStr::from_bytes(&command), &env);
+        let line = remote_line(OsStr::from_bytes(&command), &env, None);
         // The remote login shell, played by `sh -c`, in a process group of
         // its own (the watcher signals its group), its stdin held open.
         let mut shell = Command::new("sh")

@@ -76,12 +76,16 @@ impl Run {
             None => (None, HashSet::new()),
         };
         let schedule = Schedule::new(&config, skip);
-        let ssh = match schedule.has_remote_hosts() {
+        let mut ssh = match schedule.has_remote_hosts() {
             true => Some(Ssh::start(config.ssh.clone(), &config.hosts)?),
             false => None,
         };
+        let mut launcher = Launcher::new(&config, sources, &out, &err);
+        if let (Some(files), Some(ssh)) = (&mut launcher.files, &mut ssh) {
+            files.send_basefiles(ssh);
+        }
         Ok(Run {
-            launcher: Launcher::new(&config, sources, &out, &err),
+            launcher,
             reactor,
             summary: Summary::new(config.summary, &err),
             progress: Progress::new(status),

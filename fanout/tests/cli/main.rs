@@ -23,3 +23,4 @@ mod stdin;
 mod support;
 mod syntax;
 mod tags;
+mod transfer;

@@ -1,0 +1,38 @@
+//! The options of jobs beyond this machine that `cli` hands over: files
+//! to and from the hosts (`transfer`), every host at once, the
+//! environment, more about hosts.
+
+use std::ffi::OsString;
+
+use crate::cli::Config;
+use crate::options::Key;
+
+/// Applies the option `key` (given as `name`).
+///
+/// # Errors
+///
+/// Its value is missing or bad.
+pub(crate) fn option(
+    config: &mut Config,
+    key: Key,
+    name: &str,
+    parser: &mut lexopt::Parser,
+) -> Result<(), String> {
+    let mut value = || -> Result<OsString, String> { parser.value().map_err(|e| e.to_string()) };
+    let files = &mut config.files;
+    match key {
+        Key::Transferfile => files.transfer.push(value()?),
+        Key::Transfer => files.transfer.push("{}".into()),
+        Key::Return => files.returns.push(value()?),
+        Key::Cleanup => files.cleanup = true,
+        Key::Trc => {
+            files.returns.push(value()?);
+            files.transfer.push("{}".into());
+            files.cleanup = true;
+        }
+        Key::Basefile => files.basefiles.push(value()?.into()),
+        Key::Workdir => files.workdir = Some(value()?),
+        _ => unreachable!("{name} is parsed by cli"),
+    }
+    Ok(())
+}

@@ -64,6 +64,10 @@ pub(crate) struct Config {
     pub(crate) ssh: Vec<String>,
     /// `--transferfile`, `--return`, `--cleanup`, `--basefile`, `--workdir`.
     pub(crate) files: crate::transfer::Options,
+    /// `--onall`, `--nonall`: each argument on every host.
+    pub(crate) every_host: bool,
+    /// `--nonall`: no arguments (the template gets none appended).
+    pub(crate) nonall: bool,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -94,6 +98,8 @@ impl Default for Config {
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
             files: crate::transfer::Options::default(),
+            every_host: false,
+            nonall: false,
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -148,6 +154,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         }
     }
     split_rest(&mut config, rest)?;
+    crate::remote_cli::finish(&mut config)?;
     check(&config)?;
     Ok(Parsed::Run(Box::new(config)))
 }
@@ -338,10 +345,14 @@ mod tests {
         for opt in options::OPTIONS {
             let names = opt.short.map(|c| format!("-{c}")).into_iter();
             for name in names.chain(opt.longs().map(|l| format!("--{l}"))) {
-                // `--joblog`, which `--resume` needs.
-                let mut args = vec!["--joblog".to_owned(), "log".to_owned(), name.clone()];
+                // `--joblog`, which `--resume` needs; `-S`, which `--onall` needs.
+                let mut args: Vec<String> = ["--joblog", "log", "-S", ":"].map(String::from).into();
+                args.push(name.clone());
                 args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
-                args.extend(["true".to_owned(), ":::".to_owned(), "a".to_owned()]);
+                args.push("true".to_owned());
+                if opt.key != Key::Nonall {
+                    args.extend([":::".to_owned(), "a".to_owned()]);
+                }
                 let parsed = parse(args.iter().map(OsString::from));
                 assert!(parsed.is_ok(), "{name}: {parsed:?}");
             }

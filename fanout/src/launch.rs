@@ -43,12 +43,14 @@ pub(crate) struct Slot<'a> {
     pub(crate) seq: u64,
     pub(crate) slot: usize,
     pub(crate) args: &'a [OsString],
+    /// Where it runs: the host as given, `:` here.
+    pub(crate) host: &'a str,
 }
 
 impl Launcher {
     pub(crate) fn new(config: &Config, sources: usize, out: &Console, err: &Console) -> Launcher {
         let template = (!config.template.is_empty())
-            .then(|| Template::parse(&join(&config.template), sources, true));
+            .then(|| Template::parse(&join(&config.template), sources, !config.nonall));
         let tagstring = match &config.tag {
             Tag::String(text) => Some(Template::parse(text, sources, false)),
             _ => None,
@@ -88,6 +90,8 @@ impl Launcher {
         let mut tag = match (&config.tag, &self.tagstring) {
             (Tag::None, _) => return Vec::new(),
             (Tag::Seq, _) => return format!("[{}] ", job.seq).into_bytes(),
+            // `--onall`, `--nonall`: `--tag` names the host, as GNU parallel.
+            (Tag::Args, _) if config.every_host => job.host.as_bytes().to_vec(),
             (Tag::String(_), Some(template)) => template.expand(expansion(job), false).into_vec(),
             _ => join(job.args).into_vec(),
         };

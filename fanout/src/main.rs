@@ -159,6 +159,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
             seq,
             slot,
             args: &args,
+            host: ":",
         });
         stdout.write_all(command.as_bytes())?;
         stdout.write_all(b"\n")?;

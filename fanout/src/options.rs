@@ -41,6 +41,8 @@ pub(crate) enum Key {
     Trc,
     Basefile,
     Workdir,
+    Onall,
+    Nonall,
     Man,
     Completions,
     Help,
@@ -284,6 +286,16 @@ pub(crate) const OPTIONS: &[Opt] = &[
                work): `.` the current directory (relative to the home directory when under \
                it), `...` a directory of its own for each job under ~/.parallel/tmp",
         ..opt(Key::Workdir, None, "workdir", Value::Dir("DIR"))
+    },
+    Opt {
+        help: "run every job on every host of -S, one at a time on each host, in the \
+               arguments' order; --tag prefixes the host",
+        ..flag(Key::Onall, None, "onall")
+    },
+    Opt {
+        help: "run the command once on every host of -S, with no argument; --tag prefixes \
+               the host",
+        ..flag(Key::Nonall, None, "nonall")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

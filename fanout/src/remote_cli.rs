@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 
 use crate::cli::Config;
+use crate::inputs::Source;
 use crate::options::Key;
 
 /// Applies the option `key` (given as `name`).
@@ -32,7 +33,28 @@ pub(crate) fn option(
         }
         Key::Basefile => files.basefiles.push(value()?.into()),
         Key::Workdir => files.workdir = Some(value()?),
+        Key::Onall => config.every_host = true,
+        Key::Nonall => (config.every_host, config.nonall) = (true, true),
         _ => unreachable!("{name} is parsed by cli"),
+    }
+    Ok(())
+}
+
+/// After the whole command line: what the options above need of the rest.
+///
+/// # Errors
+///
+/// `--onall`/`--nonall` without `-S`, or `--nonall` with arguments.
+pub(crate) fn finish(config: &mut Config) -> Result<(), String> {
+    if config.every_host && config.hosts.is_empty() {
+        return Err("--onall and --nonall need -S or --sshlogin-file".into());
+    }
+    if config.nonall {
+        if !config.sources.is_empty() {
+            return Err("--nonall takes no arguments (::: or ::::)".into());
+        }
+        // One job a host, of no argument.
+        config.sources.push(Source::Args(vec![OsString::new()]));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! tally (`summary`), the progress line (`progress`); the job log is
 //! `crate::joblog`. [`Run`] ties them together.
 
+mod onall;
 mod progress;
 mod running;
 mod schedule;
@@ -160,21 +161,23 @@ impl Run {
 
     /// Starts a placed job, or ends it at once when it cannot be made.
     fn launch(&mut self, Placed { task, host, slot }: Placed) {
-        fn slot_of(task: &schedule::Task, slot: usize) -> Slot<'_> {
+        fn slot_of<'a>(task: &'a schedule::Task, slot: usize, host: &'a str) -> Slot<'a> {
             Slot {
                 seq: task.seq,
                 slot: slot + 1,
                 args: &task.args,
+                host,
             }
         }
-        let command = self.launcher.command(slot_of(&task, slot));
+        let label = self.schedule.host(host).label().to_owned();
+        let command = self.launcher.command(slot_of(&task, slot, &label));
         let remote = match (&self.ssh, &self.schedule.host(host).name) {
             (Some(ssh), Some(name)) => Some((ssh, name.as_str())),
             _ => None,
         };
         let job = self
             .launcher
-            .job(&self.config, slot_of(&task, slot), &command, remote);
+            .job(&self.config, slot_of(&task, slot, &label), &command, remote);
         let started = Started {
             command,
             slot,

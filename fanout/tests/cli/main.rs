@@ -14,6 +14,7 @@ mod group;
 mod joblog;
 mod lines;
 mod manual;
+mod onall;
 mod order;
 mod progress;
 mod results;

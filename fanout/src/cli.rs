@@ -68,6 +68,9 @@ pub(crate) struct Config {
     pub(crate) every_host: bool,
     /// `--nonall`: no arguments (the template gets none appended).
     pub(crate) nonall: bool,
+    /// `--env`'s names, then (after parsing) the entries they give.
+    pub(crate) env_names: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -100,6 +103,8 @@ impl Default for Config {
             files: crate::transfer::Options::default(),
             every_host: false,
             nonall: false,
+            env_names: Vec::new(),
+            env: Vec::new(),
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -116,6 +121,8 @@ pub(crate) enum Parsed {
     Man,
     /// `--completions SHELL`: print its completion script.
     Completions(Shell),
+    /// `--record-env`: write `~/.parallel/ignored_vars`.
+    RecordEnv,
 }
 
 /// A shell fanout writes completions for.
@@ -175,6 +182,7 @@ fn option(
     };
     match opt.key {
         Key::Help => return Ok(Some(Parsed::Help)),
+        Key::RecordEnv => return Ok(Some(Parsed::RecordEnv)),
         Key::Version => return Ok(Some(Parsed::Version)),
         Key::Man => return Ok(Some(Parsed::Man)),
         Key::Completions => return shell(name, &text(value()?)?).map(Some),

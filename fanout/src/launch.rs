@@ -35,6 +35,8 @@ pub(crate) struct Launcher {
     /// `--transferfile`, `--return`, `--workdir`…: files to and from the
     /// hosts.
     pub(crate) files: Option<crate::transfer::Files>,
+    /// `--env`: the variables and functions remote jobs get.
+    env: Vec<(String, String)>,
 }
 
 /// One job's identity.
@@ -73,6 +75,7 @@ impl Launcher {
             held,
             bytes: Arc::default(),
             files: crate::transfer::Files::new(&config.files, sources),
+            env: config.env.clone(),
         }
     }
 
@@ -114,11 +117,14 @@ impl Launcher {
         remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
         let (stdout, stderr) = self.streams(config, job)?;
-        let env = [
+        let mut env = vec![
             ("PARALLEL_SEQ", job.seq.to_string()),
             ("PARALLEL_JOBSLOT", job.slot.to_string()),
             ("FANOUT_INDEX", job.seq.to_string()),
         ];
+        if remote.is_some() {
+            env.extend(self.env.iter().map(|(n, v)| (n.as_str(), v.clone())));
+        }
         let mut built = match remote {
             Some((ssh, host)) => Job::new(match &self.files {
                 Some(files) => files.command(ssh, host, expansion(job), command, &env),

@@ -48,6 +48,7 @@
 
 mod cli;
 mod console;
+mod env;
 mod halt;
 mod hold;
 mod inputs;
@@ -171,6 +172,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
 fn main() -> ExitCode {
     let config = match parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::RecordEnv) => return record_env(),
         Ok(other) => return print(&other),
         Err(message) => {
             eprintln!("fanout: {message}\n\n{}", manual::help());
@@ -186,6 +188,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--record-env`.
+fn record_env() -> ExitCode {
+    match env::record() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fanout: --record-env: {err}");
+            ExitCode::from(255)
+        }
+    }
+}
+
 /// `--help`, `--version`, `--man`, `--completions`: what they print.
 fn print(what: &Parsed) -> ExitCode {
     let text = match what {
@@ -194,7 +207,7 @@ fn print(what: &Parsed) -> ExitCode {
         Parsed::Man => manual::man(),
         Parsed::Completions(Shell::Bash) => manual::bash(),
         Parsed::Completions(Shell::Zsh) => manual::zsh(),
-        Parsed::Run(_) => unreachable!("a run prints nothing here"),
+        Parsed::Run(_) | Parsed::RecordEnv => unreachable!("a run prints nothing here"),
     };
     let mut stdout = io::stdout().lock();
     let written = stdout.write_all(text.trim_end().as_bytes());

@@ -43,6 +43,8 @@ pub(crate) enum Key {
     Workdir,
     Onall,
     Nonall,
+    Env,
+    RecordEnv,
     Man,
     Completions,
     Help,
@@ -296,6 +298,17 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "run the command once on every host of -S, with no argument; --tag prefixes \
                the host",
         ..flag(Key::Nonall, None, "nonall")
+    },
+    Opt {
+        help: "pass the variable NAME, or the exported bash function NAME (then the job \
+               runs with bash), to remote jobs; `_`: every variable and function but those \
+               named in ~/.parallel/ignored_vars; repeatable, or comma-separated",
+        ..opt(Key::Env, None, "env", Value::Text("NAME"))
+    },
+    Opt {
+        help: "write the names of the variables and functions set now to \
+               ~/.parallel/ignored_vars, for --env _, and exit",
+        ..flag(Key::RecordEnv, None, "record-env")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

@@ -136,12 +136,27 @@ pub(crate) fn remote_line(command: &OsStr, env: &[(&str, String)], dir: Option<&
         inner.extend_from_slice(&dir);
         inner.extend_from_slice(b" || exit 255; ");
     }
+    let mut functions = Vec::new();
     for (name, value) in env {
+        if crate::env::is_function(name) {
+            functions.push(quote(format!("{name}={value}").as_bytes()));
+            continue;
+        }
         inner.extend_from_slice(format!("export {name}=").as_bytes());
         inner.extend_from_slice(&quote(value.as_bytes()));
         inner.extend_from_slice(b"; ");
     }
-    inner.extend_from_slice(b"exec sh -c ");
+    if functions.is_empty() {
+        inner.extend_from_slice(b"exec sh -c ");
+    } else {
+        // `--env` of a bash function: bash reads it from its environment.
+        inner.extend_from_slice(b"exec env");
+        for function in functions {
+            inner.push(b' ');
+            inner.extend_from_slice(&function);
+        }
+        inner.extend_from_slice(b" bash -c ");
+    }
     inner.extend_from_slice(&quote(&exec_simple(command.as_bytes())));
     // An asynchronous list reads /dev/null: the watcher gets the
     // session's stdin through fd 3.

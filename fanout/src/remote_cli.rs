@@ -35,6 +35,12 @@ pub(crate) fn option(
         Key::Workdir => files.workdir = Some(value()?),
         Key::Onall => config.every_host = true,
         Key::Nonall => (config.every_host, config.nonall) = (true, true),
+        Key::Env => {
+            let names = value()?
+                .into_string()
+                .map_err(|v| format!("{name} needs a name, not {v:?}"))?;
+            config.env_names.extend(names.split(',').map(str::to_owned));
+        }
         _ => unreachable!("{name} is parsed by cli"),
     }
     Ok(())
@@ -49,6 +55,7 @@ pub(crate) fn finish(config: &mut Config) -> Result<(), String> {
     if config.every_host && config.hosts.is_empty() {
         return Err("--onall and --nonall need -S or --sshlogin-file".into());
     }
+    config.env = crate::env::passed(&config.env_names)?;
     if config.nonall {
         if !config.sources.is_empty() {
             return Err("--nonall takes no arguments (::: or ::::)".into());

@@ -71,6 +71,10 @@ pub(crate) struct Config {
     /// `--env`'s names, then (after parsing) the entries they give.
     pub(crate) env_names: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
+    /// `--sshdelay`.
+    pub(crate) ssh_delay: Option<Duration>,
+    /// `--filter-hosts`.
+    pub(crate) filter_hosts: bool,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -105,6 +109,8 @@ impl Default for Config {
             nonall: false,
             env_names: Vec::new(),
             env: Vec::new(),
+            ssh_delay: None,
+            filter_hosts: false,
             template: Vec::new(),
             sources: Vec::new(),
         }

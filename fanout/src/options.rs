@@ -45,6 +45,9 @@ pub(crate) enum Key {
     Nonall,
     Env,
     RecordEnv,
+    Sshdelay,
+    FilterHosts,
+    Plain,
     Man,
     Completions,
     Help,
@@ -309,6 +312,19 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "write the names of the variables and functions set now to \
                ~/.parallel/ignored_vars, for --env _, and exit",
         ..flag(Key::RecordEnv, None, "record-env")
+    },
+    Opt {
+        help: "wait at least SECS between the starts of two remote jobs (as --delay)",
+        ..opt(Key::Sshdelay, None, "sshdelay", Value::Text("SECS"))
+    },
+    Opt {
+        help: "before the first job, drop the hosts that do not answer ssh (a warning \
+               each)",
+        ..flag(Key::FilterHosts, None, "filter-hosts")
+    },
+    Opt {
+        help: "accepted for GNU parallel's sake: fanout reads no profile to ignore",
+        ..flag(Key::Plain, None, "plain")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

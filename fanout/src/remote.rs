@@ -72,22 +72,13 @@ impl Ssh {
         };
         for host in &ssh.hosts {
             let _ = ssh
-                .base()
-                .args(["-o", "ControlMaster=yes", "-N", "-f", "--", host])
+                .to(host, &["-o", "ControlMaster=yes", "-N", "-f"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
         }
         Ok(ssh)
-    }
-
-    /// The ssh command with the sharing options.
-    fn base(&self) -> Command {
-        let words = self.words();
-        let mut ssh = Command::new(&words[0]);
-        ssh.args(&words[1..]);
-        ssh
     }
 
     /// The ssh command's words with the sharing options, for the scripts
@@ -105,6 +96,21 @@ impl Ssh {
         words
     }
 
+    /// ssh with the sharing options and `options`, then `-p PORT` for a
+    /// `HOST:PORT`, `--` and the host.
+    fn to(&self, name: &str, options: &[&str]) -> Command {
+        let (words, host) = self.for_host(name);
+        let mut ssh = Command::new(&words[0]);
+        ssh.args(&words[1..]).args(options).arg("--").arg(host);
+        ssh
+    }
+
+    /// The ssh command's words for the host `name` (`-p PORT` added for
+    /// `HOST:PORT` and `USER@HOST:PORT`) and the host to give it.
+    pub(crate) fn for_host(&self, name: &str) -> (Vec<String>, String) {
+        plain_for_host(&self.words(), name)
+    }
+
     /// The remote hosts, each once.
     pub(crate) fn hosts(&self) -> &[String] {
         &self.hosts
@@ -114,12 +120,21 @@ impl Ssh {
     /// with `env` set there; its stdin must stay open until it ends
     /// ([`OpenStdin`]).
     pub(crate) fn job(&self, host: &str, command: &OsStr, env: &[(&str, String)]) -> Command {
-        let mut ssh = self.base();
-        ssh.arg("--")
-            .arg(host)
-            .arg(OsString::from_vec(remote_line(command, env, None)));
+        let mut ssh = self.to(host, &[]);
+        ssh.arg(OsString::from_vec(remote_line(command, env, None)));
         ssh
     }
+}
+
+/// The `--ssh` command's words (no sharing) for the host `name`, and the
+/// host to give it ([`Ssh::for_host`]).
+pub(crate) fn plain_for_host(command: &[String], name: &str) -> (Vec<String>, String) {
+    let mut words = command.to_vec();
+    let (host, port) = crate::logins::split_port(name);
+    if let Some(port) = port {
+        words.extend(["-p".to_owned(), port.to_owned()]);
+    }
+    (words, host.to_owned())
 }
 
 /// What ssh gives the remote shell to run `command` with `env` exported,
@@ -177,9 +192,7 @@ impl Drop for Ssh {
         for host in &self.hosts {
             for script in &self.at_exit {
                 let _ = self
-                    .base()
-                    .arg("--")
-                    .arg(host)
+                    .to(host, &[])
                     .arg(OsStr::from_bytes(script))
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
@@ -187,8 +200,7 @@ impl Drop for Ssh {
                     .status();
             }
             let _ = self
-                .base()
-                .args(["-O", "exit", "--", host])
+                .to(host, &["-O", "exit"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -3,6 +3,7 @@
 //! environment, more about hosts.
 
 use std::ffi::OsString;
+use std::process::Stdio;
 
 use crate::cli::Config;
 use crate::inputs::Source;
@@ -41,6 +42,12 @@ pub(crate) fn option(
                 .map_err(|v| format!("{name} needs a name, not {v:?}"))?;
             config.env_names.extend(names.split(',').map(str::to_owned));
         }
+        Key::Sshdelay => {
+            let text = value()?.into_string().unwrap_or_default();
+            config.ssh_delay = Some(crate::values::seconds(name, &text)?);
+        }
+        Key::FilterHosts => config.filter_hosts = true,
+        Key::Plain => {}
         _ => unreachable!("{name} is parsed by cli"),
     }
     Ok(())
@@ -56,6 +63,10 @@ pub(crate) fn finish(config: &mut Config) -> Result<(), String> {
         return Err("--onall and --nonall need -S or --sshlogin-file".into());
     }
     config.env = crate::env::passed(&config.env_names)?;
+    let remote = config.hosts.iter().any(|h| h.name.is_some());
+    if let (Some(ssh_delay), true) = (config.ssh_delay, remote) {
+        config.delay = Some(config.delay.map_or(ssh_delay, |d| d.max(ssh_delay)));
+    }
     if config.nonall {
         if !config.sources.is_empty() {
             return Err("--nonall takes no arguments (::: or ::::)".into());
@@ -64,4 +75,48 @@ pub(crate) fn finish(config: &mut Config) -> Result<(), String> {
         config.sources.push(Source::Args(vec![OsString::new()]));
     }
     Ok(())
+}
+
+/// `--filter-hosts`: drops the remote hosts that `ssh HOST true` does
+/// not answer in time, with a warning each; they are asked all at once.
+pub(crate) fn filter_hosts(config: &mut Config) {
+    if !config.filter_hosts {
+        return;
+    }
+    let answers: Vec<_> = config
+        .hosts
+        .iter()
+        .map(|host| {
+            let name = host.name.clone()?;
+            let (words, target) = crate::remote::plain_for_host(&config.ssh, &name);
+            let mut ssh = std::process::Command::new(&words[0]);
+            ssh.args(&words[1..])
+                .args(["-o", "ConnectTimeout=10", "--", &target, "true"]);
+            ssh.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            Some(ssh.spawn())
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (host, answer) in config.hosts.clone().into_iter().zip(answers) {
+        let up = match answer {
+            None => true,
+            Some(child) => child.and_then(|mut c| c.wait()).is_ok_and(|s| s.success()),
+        };
+        if up {
+            kept.push(host);
+        } else {
+            eprintln!(
+                "fanout: warning: --filter-hosts: {} does not answer; left out",
+                host.label()
+            );
+        }
+    }
+    if kept.is_empty() {
+        // None answers: their jobs fail and say why.
+        eprintln!("fanout: warning: --filter-hosts: no host answers; all kept");
+        return;
+    }
+    config.hosts = kept;
 }

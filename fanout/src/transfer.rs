@@ -116,7 +116,8 @@ impl Files {
             None => {
                 let dir = self.workdir(job);
                 let line = remote_line(command, env, dir.as_deref());
-                self.script(&ssh.words(), host, job, &line)
+                let (words, target) = ssh.for_host(host);
+                self.script(&words, &target, job, &line)
             }
         };
         let mut sh = Command::new("sh");
@@ -129,9 +130,9 @@ impl Files {
     /// jobs. With `--cleanup`, they are removed when the connections
     /// close.
     pub(crate) fn send_basefiles(&mut self, ssh: &mut Ssh) {
-        let words = ssh.words();
         for host in ssh.hosts() {
-            let Some(script) = self.basefiles(&words, host) else {
+            let (words, target) = ssh.for_host(host);
+            let Some(script) = self.basefiles(&words, &target) else {
                 return;
             };
             let sent = Command::new("sh")

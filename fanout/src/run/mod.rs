@@ -62,7 +62,8 @@ impl Run {
     /// # Errors
     ///
     /// The job log cannot be opened, or the ssh control directory made.
-    pub(crate) fn new(config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
+    pub(crate) fn new(mut config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
+        crate::remote_cli::filter_hosts(&mut config);
         let status = Arc::new(StatusLine {
             enabled: io::stderr().is_terminal(),
             shown: AtomicBool::new(false),

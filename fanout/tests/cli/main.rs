@@ -12,6 +12,7 @@ mod conformance;
 mod env;
 mod exit;
 mod group;
+mod hosts;
 mod joblog;
 mod lines;
 mod manual;

@@ -29,6 +29,11 @@
 //! - `remote` is `-S`/`--ssh`: a remote job is `ssh … HOST exec sh -c
 //!   SCRIPT` over a shared connection per host, its stdin held open so
 //!   that the remote side kills the command when ssh goes away;
+//!   `transfer` moves the files of `--transferfile`, `--return`,
+//!   `--basefile` with rsync over the same connection (a remote job with
+//!   files is a local `sh -c` script around its ssh), `env` is `--env`,
+//!   `remote_cli` parses these options and those of the hosts, and
+//!   `run/onall` makes `--onall`'s copies, one per host;
 //! - the display sink is a `Tagged` sink in line mode (lines whole, one
 //!   write per chunk), or a held sink (`hold`: memory, then unnamed
 //!   temporary files) for `--group`, `-k` and `--retries`;

@@ -314,7 +314,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
         ..flag(Key::RecordEnv, None, "record-env")
     },
     Opt {
-        help: "wait at least SECS between the starts of two remote jobs (as --delay)",
+        help: "wait at least SECS between the starts of two jobs when a host is remote",
         ..opt(Key::Sshdelay, None, "sshdelay", Value::Text("SECS"))
     },
     Opt {

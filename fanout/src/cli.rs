@@ -62,6 +62,19 @@ pub(crate) struct Config {
     pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
     pub(crate) ssh: Vec<String>,
+    /// `--transferfile`, `--return`, `--cleanup`, `--basefile`, `--workdir`.
+    pub(crate) files: crate::transfer::Options,
+    /// `--onall`, `--nonall`: each argument on every host.
+    pub(crate) every_host: bool,
+    /// `--nonall`: no arguments (the template gets none appended).
+    pub(crate) nonall: bool,
+    /// `--env`'s names, then (after parsing) the entries they give.
+    pub(crate) env_names: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    /// `--sshdelay`.
+    pub(crate) ssh_delay: Option<Duration>,
+    /// `--filter-hosts`.
+    pub(crate) filter_hosts: bool,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -91,6 +104,13 @@ impl Default for Config {
             summary: true,
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
+            files: crate::transfer::Options::default(),
+            every_host: false,
+            nonall: false,
+            env_names: Vec::new(),
+            env: Vec::new(),
+            ssh_delay: None,
+            filter_hosts: false,
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -107,6 +127,8 @@ pub(crate) enum Parsed {
     Man,
     /// `--completions SHELL`: print its completion script.
     Completions(Shell),
+    /// `--record-env`: write `~/.parallel/ignored_vars`.
+    RecordEnv,
 }
 
 /// A shell fanout writes completions for.
@@ -145,6 +167,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         }
     }
     split_rest(&mut config, rest)?;
+    crate::remote_cli::finish(&mut config)?;
     check(&config)?;
     Ok(Parsed::Run(Box::new(config)))
 }
@@ -165,6 +188,7 @@ fn option(
     };
     match opt.key {
         Key::Help => return Ok(Some(Parsed::Help)),
+        Key::RecordEnv => return Ok(Some(Parsed::RecordEnv)),
         Key::Version => return Ok(Some(Parsed::Version)),
         Key::Man => return Ok(Some(Parsed::Man)),
         Key::Completions => return shell(name, &text(value()?)?).map(Some),
@@ -197,6 +221,7 @@ fn option(
             config.hosts.extend(logins::read_login_file(&path)?);
         }
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
+        _ => crate::remote_cli::option(config, opt.key, name, parser)?,
     }
     Ok(None)
 }
@@ -334,10 +359,14 @@ mod tests {
         for opt in options::OPTIONS {
             let names = opt.short.map(|c| format!("-{c}")).into_iter();
             for name in names.chain(opt.longs().map(|l| format!("--{l}"))) {
-                // `--joblog`, which `--resume` needs.
-                let mut args = vec!["--joblog".to_owned(), "log".to_owned(), name.clone()];
+                // `--joblog`, which `--resume` needs; `-S`, which `--onall` needs.
+                let mut args: Vec<String> = ["--joblog", "log", "-S", ":"].map(String::from).into();
+                args.push(name.clone());
                 args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
-                args.extend(["true".to_owned(), ":::".to_owned(), "a".to_owned()]);
+                args.push("true".to_owned());
+                if opt.key != Key::Nonall {
+                    args.extend([":::".to_owned(), "a".to_owned()]);
+                }
                 let parsed = parse(args.iter().map(OsString::from));
                 assert!(parsed.is_ok(), "{name}: {parsed:?}");
             }

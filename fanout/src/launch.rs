@@ -32,6 +32,11 @@ pub(crate) struct Launcher {
     /// `--group`, `-k`, `--retries`: held output.
     pub(crate) held: Option<Held>,
     pub(crate) bytes: Arc<std::sync::atomic::AtomicU64>,
+    /// `--transferfile`, `--return`, `--workdir`…: files to and from the
+    /// hosts.
+    pub(crate) files: Option<crate::transfer::Files>,
+    /// `--env`: the variables and functions remote jobs get.
+    env: Vec<(String, String)>,
 }
 
 /// One job's identity.
@@ -40,12 +45,14 @@ pub(crate) struct Slot<'a> {
     pub(crate) seq: u64,
     pub(crate) slot: usize,
     pub(crate) args: &'a [OsString],
+    /// Where it runs: the host as given, `:` here.
+    pub(crate) host: &'a str,
 }
 
 impl Launcher {
     pub(crate) fn new(config: &Config, sources: usize, out: &Console, err: &Console) -> Launcher {
         let template = (!config.template.is_empty())
-            .then(|| Template::parse(&join(&config.template), sources, true));
+            .then(|| Template::parse(&join(&config.template), sources, !config.nonall));
         let tagstring = match &config.tag {
             Tag::String(text) => Some(Template::parse(text, sources, false)),
             _ => None,
@@ -67,6 +74,8 @@ impl Launcher {
             lines,
             held,
             bytes: Arc::default(),
+            files: crate::transfer::Files::new(&config.files, sources),
+            env: config.env.clone(),
         }
     }
 
@@ -84,6 +93,8 @@ impl Launcher {
         let mut tag = match (&config.tag, &self.tagstring) {
             (Tag::None, _) => return Vec::new(),
             (Tag::Seq, _) => return format!("[{}] ", job.seq).into_bytes(),
+            // `--onall`, `--nonall`: `--tag` names the host, as GNU parallel.
+            (Tag::Args, _) if config.every_host => job.host.as_bytes().to_vec(),
             (Tag::String(_), Some(template)) => template.expand(expansion(job), false).into_vec(),
             _ => join(job.args).into_vec(),
         };
@@ -106,15 +117,20 @@ impl Launcher {
         remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
         let (stdout, stderr) = self.streams(config, job)?;
-        let env = [
+        let mut env = vec![
             ("PARALLEL_SEQ", job.seq.to_string()),
             ("PARALLEL_JOBSLOT", job.slot.to_string()),
             ("FANOUT_INDEX", job.seq.to_string()),
         ];
+        if remote.is_some() {
+            env.extend(self.env.iter().map(|(n, v)| (n.as_str(), v.clone())));
+        }
         let mut built = match remote {
-            Some((ssh, host)) => {
-                Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
-            }
+            Some((ssh, host)) => Job::new(match &self.files {
+                Some(files) => files.command(ssh, host, expansion(job), command, &env),
+                None => ssh.job(host, command, &env),
+            })
+            .stdin(procpump::Input::source(OpenStdin)),
             None => {
                 let mut sh = Command::new("sh");
                 let line = crate::shell::exec_simple(command.as_bytes());

@@ -19,6 +19,20 @@ impl Host {
     }
 }
 
+/// `HOST:PORT`, `USER@HOST:PORT`: the host for ssh and the port; a name
+/// with no `:DIGITS` at its end (or with more than one `:`, as an IPv6
+/// address) is all host.
+pub(crate) fn split_port(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(':') {
+        Some((host, port))
+            if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (host, Some(port))
+        }
+        _ => (name, None),
+    }
+}
+
 /// Parses one `-S` value: comma-separated `[N/]HOST` or `:`.
 ///
 /// # Errors
@@ -78,5 +92,14 @@ mod tests {
         assert_eq!((hosts[2].label(), hosts[2].slots), (":", None));
         assert!(parse_logins("0/a").is_err());
         assert!(parse_logins("2/").is_err());
+    }
+
+    #[test]
+    fn ports_as_gnu_parallel() {
+        assert_eq!(split_port("me@h:2222"), ("me@h", Some("2222")));
+        assert_eq!(split_port("h:22"), ("h", Some("22")));
+        assert_eq!(split_port("h"), ("h", None));
+        assert_eq!(split_port("::1"), ("::1", None));
+        assert_eq!(split_port("fe80::1:22"), ("fe80::1:22", None));
     }
 }

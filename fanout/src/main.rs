@@ -29,6 +29,11 @@
 //! - `remote` is `-S`/`--ssh`: a remote job is `ssh … HOST exec sh -c
 //!   SCRIPT` over a shared connection per host, its stdin held open so
 //!   that the remote side kills the command when ssh goes away;
+//!   `transfer` moves the files of `--transferfile`, `--return`,
+//!   `--basefile` with rsync over the same connection (a remote job with
+//!   files is a local `sh -c` script around its ssh), `env` is `--env`,
+//!   `remote_cli` parses these options and those of the hosts, and
+//!   `run/onall` makes `--onall`'s copies, one per host;
 //! - the display sink is a `Tagged` sink in line mode (lines whole, one
 //!   write per chunk), or a held sink (`hold`: memory, then unnamed
 //!   temporary files) for `--group`, `-k` and `--retries`;
@@ -48,6 +53,7 @@
 
 mod cli;
 mod console;
+mod env;
 mod halt;
 mod hold;
 mod inputs;
@@ -58,9 +64,11 @@ mod manual;
 mod options;
 mod outcome;
 mod remote;
+mod remote_cli;
 mod run;
 mod shell;
 mod template;
+mod transfer;
 mod values;
 
 use std::io::{self, Write};
@@ -157,6 +165,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
             seq,
             slot,
             args: &args,
+            host: ":",
         });
         stdout.write_all(command.as_bytes())?;
         stdout.write_all(b"\n")?;
@@ -168,6 +177,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
 fn main() -> ExitCode {
     let config = match parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::RecordEnv) => return record_env(),
         Ok(other) => return print(&other),
         Err(message) => {
             eprintln!("fanout: {message}\n\n{}", manual::help());
@@ -183,6 +193,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--record-env`.
+fn record_env() -> ExitCode {
+    match env::record() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fanout: --record-env: {err}");
+            ExitCode::from(255)
+        }
+    }
+}
+
 /// `--help`, `--version`, `--man`, `--completions`: what they print.
 fn print(what: &Parsed) -> ExitCode {
     let text = match what {
@@ -191,7 +212,7 @@ fn print(what: &Parsed) -> ExitCode {
         Parsed::Man => manual::man(),
         Parsed::Completions(Shell::Bash) => manual::bash(),
         Parsed::Completions(Shell::Zsh) => manual::zsh(),
-        Parsed::Run(_) => unreachable!("a run prints nothing here"),
+        Parsed::Run(_) | Parsed::RecordEnv => unreachable!("a run prints nothing here"),
     };
     let mut stdout = io::stdout().lock();
     let written = stdout.write_all(text.trim_end().as_bytes());

@@ -32,6 +32,22 @@ pub(crate) enum Key {
     Sshlogin,
     SshloginFile,
     Ssh,
+    // Files to and from the hosts, every host at once, the environment,
+    // more about hosts (`remote_cli` parses them).
+    Transferfile,
+    Transfer,
+    Return,
+    Cleanup,
+    Trc,
+    Basefile,
+    Workdir,
+    Onall,
+    Nonall,
+    Env,
+    RecordEnv,
+    Sshdelay,
+    FilterHosts,
+    Plain,
     Man,
     Completions,
     Help,
@@ -233,6 +249,82 @@ pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         help: "the ssh command (default `ssh`), split into words as a shell does",
         ..opt(Key::Ssh, None, "ssh", Value::Text("CMD"))
+    },
+    // Files to and from the hosts, every host at once, the environment,
+    // more about hosts.
+    Opt {
+        aliases: &["tf"],
+        help: "copy FILE (replacement strings work) to the host before the job, with rsync \
+               over the shared connection: relative paths under the work directory, \
+               absolute ones where they are, what follows `/./` under the work directory; \
+               a file that cannot be sent fails the job before it runs; repeatable",
+        ..opt(Key::Transferfile, None, "transferfile", Value::File("FILE"))
+    },
+    Opt {
+        help: "--transferfile {}: copy the argument's file to the host",
+        ..flag(Key::Transfer, None, "transfer")
+    },
+    Opt {
+        help: "copy FILE (replacement strings work) back from the host after the job, \
+               placed as --transferfile places it (`DIR/./NAME`: NAME into DIR); a file \
+               that cannot be brought back fails the job; repeatable",
+        ..opt(Key::Return, None, "return", Value::File("FILE"))
+    },
+    Opt {
+        help: "remove the transferred and returned files from the host after the job (and \
+               the basefiles at the end, the `...` work directory with the job)",
+        ..flag(Key::Cleanup, None, "cleanup")
+    },
+    Opt {
+        help: "--transfer --return FILE --cleanup",
+        ..opt(Key::Trc, None, "trc", Value::File("FILE"))
+    },
+    Opt {
+        aliases: &["bf"],
+        help: "copy FILE to each host once, before its first job (a host it cannot reach \
+               fails its jobs); repeatable",
+        ..opt(Key::Basefile, None, "basefile", Value::File("FILE"))
+    },
+    Opt {
+        aliases: &["wd"],
+        help: "run remote jobs in DIR on the host (made if missing; replacement strings \
+               work): `.` the current directory (relative to the home directory when under \
+               it), `...` a directory of its own for each job under ~/.parallel/tmp",
+        ..opt(Key::Workdir, None, "workdir", Value::Dir("DIR"))
+    },
+    Opt {
+        help: "run every job on every host of -S, one at a time on each host, in the \
+               arguments' order; --tag prefixes the host",
+        ..flag(Key::Onall, None, "onall")
+    },
+    Opt {
+        help: "run the command once on every host of -S, with no argument; --tag prefixes \
+               the host",
+        ..flag(Key::Nonall, None, "nonall")
+    },
+    Opt {
+        help: "pass the variable NAME, or the exported bash function NAME (then the job \
+               runs with bash), to remote jobs; `_`: every variable and function but those \
+               named in ~/.parallel/ignored_vars; repeatable, or comma-separated",
+        ..opt(Key::Env, None, "env", Value::Text("NAME"))
+    },
+    Opt {
+        help: "write the names of the variables and functions set now to \
+               ~/.parallel/ignored_vars, for --env _, and exit",
+        ..flag(Key::RecordEnv, None, "record-env")
+    },
+    Opt {
+        help: "wait at least SECS between the starts of two jobs when a host is remote",
+        ..opt(Key::Sshdelay, None, "sshdelay", Value::Text("SECS"))
+    },
+    Opt {
+        help: "before the first job, drop the hosts that do not answer ssh (a warning \
+               each)",
+        ..flag(Key::FilterHosts, None, "filter-hosts")
+    },
+    Opt {
+        help: "accepted for GNU parallel's sake: fanout reads no profile to ignore",
+        ..flag(Key::Plain, None, "plain")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

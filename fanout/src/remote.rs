@@ -32,6 +32,9 @@ pub(crate) struct Ssh {
     dir: PathBuf,
     /// The remote hosts a master was asked for.
     hosts: Vec<String>,
+    /// Scripts for the hosts' login shells to run before their
+    /// connections close (`--cleanup` of the basefiles).
+    pub(crate) at_exit: Vec<Vec<u8>>,
 }
 
 impl Ssh {
@@ -65,11 +68,11 @@ impl Ssh {
             command,
             dir,
             hosts: names,
+            at_exit: Vec::new(),
         };
         for host in &ssh.hosts {
             let _ = ssh
-                .base()
-                .args(["-o", "ControlMaster=yes", "-N", "-f", "--", host])
+                .to(host, &["-o", "ControlMaster=yes", "-N", "-f"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -78,42 +81,97 @@ impl Ssh {
         Ok(ssh)
     }
 
-    /// The ssh command with the sharing options.
-    fn base(&self) -> Command {
-        let mut ssh = Command::new(&self.command[0]);
-        ssh.args(&self.command[1..])
-            .arg("-o")
-            .arg("ControlMaster=auto")
-            .arg("-o")
-            .arg(format!("ControlPath={}/%C", self.dir.display()))
-            .args(["-o", "ControlPersist=60"]);
+    /// The ssh command's words with the sharing options, for the scripts
+    /// that move files (`transfer`).
+    pub(crate) fn words(&self) -> Vec<String> {
+        let mut words = self.command.clone();
+        words.extend([
+            "-o".to_owned(),
+            "ControlMaster=auto".to_owned(),
+            "-o".to_owned(),
+            format!("ControlPath={}/%C", self.dir.display()),
+            "-o".to_owned(),
+            "ControlPersist=60".to_owned(),
+        ]);
+        words
+    }
+
+    /// ssh with the sharing options and `options`, then `-p PORT` for a
+    /// `HOST:PORT`, `--` and the host.
+    fn to(&self, name: &str, options: &[&str]) -> Command {
+        let (words, host) = self.for_host(name);
+        let mut ssh = Command::new(&words[0]);
+        ssh.args(&words[1..]).args(options).arg("--").arg(host);
         ssh
+    }
+
+    /// The ssh command's words for the host `name` (`-p PORT` added for
+    /// `HOST:PORT` and `USER@HOST:PORT`) and the host to give it.
+    pub(crate) fn for_host(&self, name: &str) -> (Vec<String>, String) {
+        plain_for_host(&self.words(), name)
+    }
+
+    /// The remote hosts, each once.
+    pub(crate) fn hosts(&self) -> &[String] {
+        &self.hosts
     }
 
     /// The command that runs `command` (a shell command line) on `host`,
     /// with `env` set there; its stdin must stay open until it ends
     /// ([`OpenStdin`]).
     pub(crate) fn job(&self, host: &str, command: &OsStr, env: &[(&str, String)]) -> Command {
-        let mut ssh = self.base();
-        ssh.arg("--")
-            .arg(host)
-            .arg(OsString::from_vec(remote_line(command, env)));
+        let mut ssh = self.to(host, &[]);
+        ssh.arg(OsString::from_vec(remote_line(command, env, None)));
         ssh
     }
 }
 
-/// What ssh gives the remote shell to run `command` with `env` exported:
-/// `exec sh -c SCRIPT`, where SCRIPT runs the command in the background
-/// next to the watcher of the session's stdin. Each level is quoted for
-/// the shell that reads it.
-fn remote_line(command: &OsStr, env: &[(&str, String)]) -> Vec<u8> {
+/// The `--ssh` command's words (no sharing) for the host `name`, and the
+/// host to give it ([`Ssh::for_host`]).
+pub(crate) fn plain_for_host(command: &[String], name: &str) -> (Vec<String>, String) {
+    let mut words = command.to_vec();
+    let (host, port) = crate::logins::split_port(name);
+    if let Some(port) = port {
+        words.extend(["-p".to_owned(), port.to_owned()]);
+    }
+    (words, host.to_owned())
+}
+
+/// What ssh gives the remote shell to run `command` with `env` exported,
+/// in `dir` (made if missing) when given: `exec sh -c SCRIPT`, where
+/// SCRIPT runs the command in the background next to the watcher of the
+/// session's stdin. Each level is quoted for the shell that reads it.
+pub(crate) fn remote_line(command: &OsStr, env: &[(&str, String)], dir: Option<&[u8]>) -> Vec<u8> {
     let mut inner = Vec::new();
+    if let Some(dir) = dir {
+        let dir = quote(dir);
+        inner.extend_from_slice(b"mkdir -p -- ");
+        inner.extend_from_slice(&dir);
+        inner.extend_from_slice(b" && cd -- ");
+        inner.extend_from_slice(&dir);
+        inner.extend_from_slice(b" || exit 255; ");
+    }
+    let mut functions = Vec::new();
     for (name, value) in env {
+        if crate::env::is_function(name) {
+            functions.push(quote(format!("{name}={value}").as_bytes()));
+            continue;
+        }
         inner.extend_from_slice(format!("export {name}=").as_bytes());
         inner.extend_from_slice(&quote(value.as_bytes()));
         inner.extend_from_slice(b"; ");
     }
-    inner.extend_from_slice(b"exec sh -c ");
+    if functions.is_empty() {
+        inner.extend_from_slice(b"exec sh -c ");
+    } else {
+        // `--env` of a bash function: bash reads it from its environment.
+        inner.extend_from_slice(b"exec env");
+        for function in functions {
+            inner.push(b' ');
+            inner.extend_from_slice(&function);
+        }
+        inner.extend_from_slice(b" bash -c ");
+    }
     inner.extend_from_slice(&quote(&exec_simple(command.as_bytes())));
     // An asynchronous list reads /dev/null: the watcher gets the
     // session's stdin through fd 3.
@@ -132,9 +190,17 @@ impl Drop for Ssh {
     /// Closes the shared connections and removes the directory.
     fn drop(&mut self) {
         for host in &self.hosts {
+            for script in &self.at_exit {
+                let _ = self
+                    .to(host, &[])
+                    .arg(OsStr::from_bytes(script))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
             let _ = self
-                .base()
-                .args(["-O", "exit", "--", host])
+                .to(host, &["-O", "exit"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -172,7 +238,7 @@ mod tests {
             crate::shell::quote_into(arg, &mut command);
         }
         let env = [("PARALLEL_SEQ", "7".to_owned())];
-        let line = remote_line(OsStr::from_bytes(&command), &env);
+        let line = remote_line(OsStr::from_bytes(&command), &env, None);
         // The remote login shell, played by `sh -c`, in a process group of
         // its own (the watcher signals its group), its stdin held open.
         let mut shell = Command::new("sh")

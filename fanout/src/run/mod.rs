@@ -6,6 +6,7 @@
 //! tally (`summary`), the progress line (`progress`); the job log is
 //! `crate::joblog`. [`Run`] ties them together.
 
+mod onall;
 mod progress;
 mod running;
 mod schedule;
@@ -61,7 +62,8 @@ impl Run {
     /// # Errors
     ///
     /// The job log cannot be opened, or the ssh control directory made.
-    pub(crate) fn new(config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
+    pub(crate) fn new(mut config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
+        crate::remote_cli::filter_hosts(&mut config);
         let status = Arc::new(StatusLine {
             enabled: io::stderr().is_terminal(),
             shown: AtomicBool::new(false),
@@ -76,12 +78,16 @@ impl Run {
             None => (None, HashSet::new()),
         };
         let schedule = Schedule::new(&config, skip);
-        let ssh = match schedule.has_remote_hosts() {
+        let mut ssh = match schedule.has_remote_hosts() {
             true => Some(Ssh::start(config.ssh.clone(), &config.hosts)?),
             false => None,
         };
+        let mut launcher = Launcher::new(&config, sources, &out, &err);
+        if let (Some(files), Some(ssh)) = (&mut launcher.files, &mut ssh) {
+            files.send_basefiles(ssh);
+        }
         Ok(Run {
-            launcher: Launcher::new(&config, sources, &out, &err),
+            launcher,
             reactor,
             summary: Summary::new(config.summary, &err),
             progress: Progress::new(status),
@@ -156,21 +162,23 @@ impl Run {
 
     /// Starts a placed job, or ends it at once when it cannot be made.
     fn launch(&mut self, Placed { task, host, slot }: Placed) {
-        fn slot_of(task: &schedule::Task, slot: usize) -> Slot<'_> {
+        fn slot_of<'a>(task: &'a schedule::Task, slot: usize, host: &'a str) -> Slot<'a> {
             Slot {
                 seq: task.seq,
                 slot: slot + 1,
                 args: &task.args,
+                host,
             }
         }
-        let command = self.launcher.command(slot_of(&task, slot));
+        let label = self.schedule.host(host).label().to_owned();
+        let command = self.launcher.command(slot_of(&task, slot, &label));
         let remote = match (&self.ssh, &self.schedule.host(host).name) {
             (Some(ssh), Some(name)) => Some((ssh, name.as_str())),
             _ => None,
         };
         let job = self
             .launcher
-            .job(&self.config, slot_of(&task, slot), &command, remote);
+            .job(&self.config, slot_of(&task, slot, &label), &command, remote);
         let started = Started {
             command,
             slot,

@@ -23,6 +23,8 @@ pub(super) struct Task {
     /// The hosts (indices) where it failed: a retry goes elsewhere if it
     /// can, as GNU parallel's `--retries` does.
     pub(super) failed_on: Vec<usize>,
+    /// `--onall`, `--nonall`: the one host it runs on.
+    pub(super) pinned: Option<usize>,
 }
 
 /// A task given a host and a job slot.
@@ -70,6 +72,9 @@ pub(super) struct Schedule {
     seq: u64,
     delay: Option<Duration>,
     last_start: Option<Instant>,
+    /// `--onall`, `--nonall`: each argument runs on every host, one job
+    /// at a time on each; the copies not started yet.
+    onall: Option<super::onall::Copies>,
 }
 
 impl Schedule {
@@ -88,7 +93,10 @@ impl Schedule {
         let hosts: Vec<HostSlots> = hosts
             .into_iter()
             .map(|host| HostSlots {
-                slots: host.slots.unwrap_or(config.jobs),
+                slots: match config.every_host {
+                    true => 1,
+                    false => host.slots.unwrap_or(config.jobs),
+                },
                 host,
                 running: 0,
             })
@@ -103,6 +111,7 @@ impl Schedule {
             seq: 0,
             delay: config.delay,
             last_start: None,
+            onall: config.every_host.then(super::onall::Copies::default),
         }
     }
 
@@ -135,6 +144,10 @@ impl Schedule {
             if self.free_host(&[]).is_none() || self.delay_left().is_some() {
                 return None;
             }
+            if let Some(copies) = self.onall.take() {
+                let placed = self.next_copy(copies, inputs);
+                return placed;
+            }
             let task = match self.retries.pop_front() {
                 Some(task) => task,
                 None => {
@@ -149,6 +162,7 @@ impl Schedule {
                         args,
                         run: 1,
                         failed_on: Vec::new(),
+                        pinned: None,
                     }
                 }
             };
@@ -159,6 +173,29 @@ impl Schedule {
             };
             return Some(self.place(task, host));
         }
+    }
+
+    /// `--onall`: the next copy whose host has room, a retry first; more
+    /// copies are made from the next argument while few wait.
+    fn next_copy(
+        &mut self,
+        mut copies: super::onall::Copies,
+        inputs: &mut Inputs,
+    ) -> Option<Placed> {
+        let free: Vec<bool> = self.hosts.iter().map(|h| h.running < h.slots).collect();
+        let mut found = copies.take_retry(&mut self.retries, &free);
+        while found.is_none() && copies.wants_more(self.hosts.len()) {
+            let Some(args) = inputs.next() else {
+                break;
+            };
+            self.seq = copies.add(args, self.hosts.len(), self.seq);
+            found = copies.take(&free);
+        }
+        let found = found.or_else(|| copies.take(&free));
+        self.onall = Some(copies);
+        let task = found?;
+        let host = task.pinned.unwrap_or(0);
+        Some(self.place(task, host))
     }
 
     /// Takes a slot on `host` and the first free job slot for `task`.
@@ -201,19 +238,28 @@ impl Schedule {
             args: task.args.clone(),
             run: task.run + 1,
             failed_on,
+            pinned: task.pinned,
         });
     }
 
     /// True when every job was handed out, retries included.
     pub(super) fn is_done(&self, inputs: &mut Inputs) -> bool {
-        inputs.is_exhausted() && self.retries.is_empty()
+        let copies_left = self.onall.as_ref().is_some_and(|c| !c.is_empty());
+        inputs.is_exhausted() && self.retries.is_empty() && !copies_left
     }
 
     /// What did not start.
     pub(super) fn unstarted(&self, inputs: &mut Inputs) -> Unstarted {
         match inputs.total() {
             _ if self.is_done(inputs) => Unstarted::None,
-            Some(total) => Unstarted::Count(total - self.seq),
+            Some(total) => {
+                let copies = if self.onall.is_some() {
+                    self.hosts.len()
+                } else {
+                    1
+                };
+                Unstarted::Count((total * copies as u64).saturating_sub(self.seq))
+            }
             None => Unstarted::Unknown,
         }
     }

@@ -9,11 +9,14 @@
 #![allow(clippy::print_stderr)]
 
 mod conformance;
+mod env;
 mod exit;
 mod group;
+mod hosts;
 mod joblog;
 mod lines;
 mod manual;
+mod onall;
 mod order;
 mod progress;
 mod results;
@@ -23,3 +26,4 @@ mod stdin;
 mod support;
 mod syntax;
 mod tags;
+mod transfer;

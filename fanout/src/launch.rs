@@ -3,11 +3,11 @@
 //! counter, the files of `--results` and `--log-dir`, and on stderr the
 //! tail for the summary.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use procpump::Job;
@@ -32,6 +32,8 @@ pub(crate) struct Launcher {
     /// `--group`, `-k`, `--retries`: held output.
     pub(crate) held: Option<Held>,
     pub(crate) bytes: Arc<std::sync::atomic::AtomicU64>,
+    /// How a local job's command starts: directly, or through `sh -c`.
+    direct: crate::direct::Direct,
 }
 
 /// One job's identity.
@@ -67,6 +69,7 @@ impl Launcher {
             lines,
             held,
             bytes: Arc::default(),
+            direct: crate::direct::Direct::new(&config.template),
         }
     }
 
@@ -91,9 +94,10 @@ impl Launcher {
         tag
     }
 
-    /// The job for `command`: `sh -c COMMAND` in its own process group
-    /// (`exec` in front of a lone simple command), its streams through
-    /// [`Tee`]s.
+    /// The job for `command`, in its own process group: its program
+    /// exec'd directly when the line needs no shell
+    /// ([`crate::direct`]), else `sh -c COMMAND` (`exec` in front of a
+    /// lone simple command); its streams through [`Tee`]s.
     ///
     /// # Errors
     ///
@@ -116,13 +120,9 @@ impl Launcher {
                 Job::new(ssh.job(host, command, &env)).stdin(procpump::Input::source(OpenStdin))
             }
             None => {
-                let mut sh = Command::new("sh");
-                let line = crate::shell::exec_simple(command.as_bytes());
-                sh.arg("-c")
-                    .arg(OsStr::from_bytes(&line))
-                    .stdin(Stdio::null());
-                sh.envs(env);
-                Job::new(sh)
+                let mut local = self.direct.command(command);
+                local.stdin(Stdio::null()).envs(env);
+                Job::new(local)
             }
         };
         built = built

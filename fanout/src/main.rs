@@ -48,6 +48,7 @@
 
 mod cli;
 mod console;
+mod direct;
 mod halt;
 mod hold;
 mod inputs;

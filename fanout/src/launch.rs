@@ -3,11 +3,11 @@
 //! counter, the files of `--results` and `--log-dir`, and on stderr the
 //! tail for the summary.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use procpump::Job;
@@ -37,6 +37,8 @@ pub(crate) struct Launcher {
     pub(crate) files: Option<crate::transfer::Files>,
     /// `--env`: the variables and functions remote jobs get.
     env: Vec<(String, String)>,
+    /// How a local job's command starts: directly, or through `sh -c`.
+    direct: crate::direct::Direct,
 }
 
 /// One job's identity.
@@ -76,6 +78,7 @@ impl Launcher {
             bytes: Arc::default(),
             files: crate::transfer::Files::new(&config.files, sources),
             env: config.env.clone(),
+            direct: crate::direct::Direct::new(&config.template),
         }
     }
 
@@ -102,9 +105,10 @@ impl Launcher {
         tag
     }
 
-    /// The job for `command`: `sh -c COMMAND` in its own process group
-    /// (`exec` in front of a lone simple command), its streams through
-    /// [`Tee`]s.
+    /// The job for `command`, in its own process group: its program
+    /// exec'd directly when the line needs no shell
+    /// ([`crate::direct`]), else `sh -c COMMAND` (`exec` in front of a
+    /// lone simple command); its streams through [`Tee`]s.
     ///
     /// # Errors
     ///
@@ -132,13 +136,9 @@ impl Launcher {
             })
             .stdin(procpump::Input::source(OpenStdin)),
             None => {
-                let mut sh = Command::new("sh");
-                let line = crate::shell::exec_simple(command.as_bytes());
-                sh.arg("-c")
-                    .arg(OsStr::from_bytes(&line))
-                    .stdin(Stdio::null());
-                sh.envs(env);
-                Job::new(sh)
+                let mut local = self.direct.command(command);
+                local.stdin(Stdio::null()).envs(env);
+                Job::new(local)
             }
         };
         built = built

@@ -53,6 +53,7 @@
 
 mod cli;
 mod console;
+mod direct;
 mod env;
 mod halt;
 mod hold;

@@ -398,9 +398,12 @@ pub(crate) const REPLACEMENTS_INTRO: &str = "The arguments put in are shell-quot
 
 /// How jobs run and stop, a paragraph each.
 pub(crate) const JOBS: &[&str] = &[
-    "Each job runs through `sh -c` (a lone simple command with `exec`, so that its exit \
-     status or signal is its own), in a process group of its own, stdin from /dev/null, \
-     with PARALLEL_SEQ, PARALLEL_JOBSLOT and FANOUT_INDEX (= PARALLEL_SEQ) set.",
+    "A job whose command line has no shell syntax (quotes other than fanout's own, $, \
+     globs, operators, redirections, an assignment, a builtin) runs its program directly, \
+     split into words as sh would; any other runs through `sh -c` (a lone simple command \
+     with `exec`), so that its exit status or signal is its own; each in a process group \
+     of its own, stdin from /dev/null, with PARALLEL_SEQ, PARALLEL_JOBSLOT and \
+     FANOUT_INDEX (= PARALLEL_SEQ) set.",
     "Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the running jobs' process groups \
      (SIGTERM, then SIGKILL after the grace; a second Ctrl-C: SIGKILL at once); fanout \
      prints the summary and exits with 128 + the signal (130 for Ctrl-C).",

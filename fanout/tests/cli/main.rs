@@ -9,6 +9,7 @@
 #![allow(clippy::print_stderr)]
 
 mod conformance;
+mod direct;
 mod env;
 mod exit;
 mod group;

@@ -57,7 +57,8 @@ pub(crate) struct Config {
     pub(crate) null: bool,
     pub(crate) log_dir: Option<PathBuf>,
     pub(crate) tail: usize,
-    pub(crate) summary: bool,
+    /// The summary at the end: `None`: when stderr is a terminal.
+    pub(crate) summary: Option<bool>,
     /// `-S`, `--sshlogin-file`: where jobs run; empty: here only.
     pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
@@ -88,7 +89,7 @@ impl Default for Config {
             null: false,
             log_dir: None,
             tail: 2048,
-            summary: true,
+            summary: None,
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
             template: Vec::new(),
@@ -139,7 +140,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
             Short(c) => (options::short(c), format!("-{c}")),
             Long(l) => (options::long(l), format!("--{l}")),
         };
-        let opt = opt.ok_or_else(|| format!("unknown option {name}"))?;
+        let opt = opt.ok_or_else(|| format!("unknown option: {name} (see fanout --help)"))?;
         if let Some(done) = option(&mut config, opt, &name, &mut parser)? {
             return Ok(done);
         }
@@ -190,7 +191,9 @@ fn option(
         Key::ArgFile => config.sources.push(file_source(value()?)),
         Key::LogDir => config.log_dir = Some(value()?.into()),
         Key::Tail => config.tail = number(name, &text(value()?)?, 0)?,
-        Key::NoSummary => config.summary = false,
+        Key::NoSummary => config.summary = Some(false),
+        Key::Summary => config.summary = Some(true),
+        Key::Habit => {}
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
         Key::SshloginFile => {
             let path = PathBuf::from(value()?);

@@ -170,7 +170,7 @@ fn main() -> ExitCode {
         Ok(Parsed::Run(config)) => config,
         Ok(other) => return print(&other),
         Err(message) => {
-            eprintln!("fanout: {message}\n\n{}", manual::help());
+            eprintln!("fanout: {message}");
             return ExitCode::from(255);
         }
     };

@@ -66,7 +66,7 @@ fn wrap(out: &mut String, first: &str, indent: usize, text: &str) {
     out.push('\n');
 }
 
-/// `--help`, and what a usage error prints.
+/// `--help`.
 pub(crate) fn help() -> String {
     let mut out = format!("usage: {}\n\n", options::SYNOPSIS);
     for paragraph in options::DESCRIPTION {

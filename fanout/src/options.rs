@@ -32,6 +32,9 @@ pub(crate) enum Key {
     Sshlogin,
     SshloginFile,
     Ssh,
+    // What fanout shows of its jobs, and GNU parallel's habits.
+    Summary,
+    Habit,
     Man,
     Completions,
     Help,
@@ -212,7 +215,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
         ..opt(Key::Tail, None, "tail", Value::Text("BYTES"))
     },
     Opt {
-        help: "no summary on stderr at the end",
+        help: "no summary on stderr at the end, not even on a terminal",
         ..flag(Key::NoSummary, None, "no-summary")
     },
     Opt {
@@ -233,6 +236,17 @@ pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         help: "the ssh command (default `ssh`), split into words as a shell does",
         ..opt(Key::Ssh, None, "ssh", Value::Text("CMD"))
+    },
+    // What fanout shows of its jobs, and GNU parallel's habits.
+    Opt {
+        help: "the summary on stderr at the end also when stderr is not a terminal (on a \
+               terminal it is shown anyway)",
+        ..flag(Key::Summary, None, "summary")
+    },
+    Opt {
+        aliases: &["no-notice", "gnu", "plain"],
+        help: "accepted for GNU parallel's habits: fanout prints no notice to silence",
+        ..flag(Key::Habit, None, "will-cite")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

@@ -83,8 +83,8 @@ impl Run {
         Ok(Run {
             launcher: Launcher::new(&config, sources, &out, &err),
             reactor,
-            summary: Summary::new(config.summary, &err),
-            progress: Progress::new(status),
+            summary: Summary::new(config.summary.unwrap_or(status.enabled), &err),
+            progress: Progress::new(Arc::clone(&status)),
             stopping: Stopping::new(config.grace),
             schedule,
             running: Running::default(),

@@ -10,7 +10,9 @@
 
 mod conformance;
 mod exit;
+mod gnu;
 mod group;
+mod habits;
 mod joblog;
 mod lines;
 mod manual;

@@ -63,6 +63,13 @@ pub(crate) struct Config {
     pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
     pub(crate) ssh: Vec<String>,
+    // What fanout shows of its jobs, and how many run.
+    /// `-j FILE`: read again when a job ends.
+    pub(crate) jobs_file: Option<PathBuf>,
+    /// `-t`, `--verbose`: each command on stderr when it starts.
+    pub(crate) trace: bool,
+    /// `-v`: each command on stdout, before its output.
+    pub(crate) verbose: bool,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -92,6 +99,9 @@ impl Default for Config {
             summary: None,
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
+            jobs_file: None,
+            trace: false,
+            verbose: false,
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -169,7 +179,7 @@ fn option(
         Key::Version => return Ok(Some(Parsed::Version)),
         Key::Man => return Ok(Some(Parsed::Man)),
         Key::Completions => return shell(name, &text(value()?)?).map(Some),
-        Key::Jobs => config.jobs = jobs(name, &text(value()?)?)?,
+        Key::Jobs => (config.jobs, config.jobs_file) = jobs(name, &text(value()?)?)?,
         Key::KeepOrder => config.keep_order = true,
         Key::LineBuffer => config.mode = Mode::Lines,
         Key::Group => config.mode = Mode::Group,
@@ -194,6 +204,8 @@ fn option(
         Key::NoSummary => config.summary = Some(false),
         Key::Summary => config.summary = Some(true),
         Key::Habit => {}
+        Key::Trace => config.trace = true,
+        Key::Verbose => config.verbose = true,
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
         Key::SshloginFile => {
             let path = PathBuf::from(value()?);
@@ -269,14 +281,16 @@ fn check(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// `-j N` or `-j N%` (of the CPUs, at least 1).
-fn jobs(option: &str, value: &str) -> Result<usize, String> {
-    match value.strip_suffix('%') {
-        Some(percent) => {
-            let percent = number(option, percent, 1)?;
-            Ok((cpus() * percent / 100).max(1))
+/// `-j`: the job slots, and the file to read them from again (`-j FILE`).
+fn jobs(option: &str, value: &str) -> Result<(usize, Option<PathBuf>), String> {
+    match crate::jobs::parse(option, value, cpus())? {
+        crate::jobs::Jobs::Count(n) => Ok((n, None)),
+        crate::jobs::Jobs::File(path) => {
+            let n = crate::jobs::JobsFile::new(path.clone()).changed();
+            let n =
+                n.ok_or_else(|| format!("{option} {value}: the file holds no N, N%, +N, -N or 0"))?;
+            Ok((n, Some(path)))
         }
-        None => number(option, value, 1),
     }
 }
 
@@ -319,7 +333,7 @@ mod tests {
     #[test]
     fn bad_values_are_errors() {
         for args in [
-            &["-j", "0", "true"][..],
+            &["-j", "zero", "true"][..],
             &["--timeout", "soon"],
             &["--resume", "true"],
             &["--resume", "--joblog", "-", "true"],

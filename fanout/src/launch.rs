@@ -105,7 +105,7 @@ impl Launcher {
         command: &OsString,
         remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
-        let (stdout, stderr) = self.streams(config, job)?;
+        let (stdout, stderr) = self.streams(config, job, command)?;
         let env = [
             ("PARALLEL_SEQ", job.seq.to_string()),
             ("PARALLEL_JOBSLOT", job.slot.to_string()),
@@ -143,7 +143,7 @@ impl Launcher {
     /// # Errors
     ///
     /// A file of `--results` or `--log-dir` cannot be made.
-    fn streams(&self, config: &Config, job: Slot<'_>) -> io::Result<(Tee, Tee)> {
+    fn streams(&self, config: &Config, job: Slot<'_>, command: &OsStr) -> io::Result<(Tee, Tee)> {
         let tag = self.tag(config, job);
         let mut stdout = Tee::new();
         let mut stderr = Tee::new();
@@ -153,12 +153,15 @@ impl Launcher {
         // With `--results` too, the output is printed as usual.
         match (&self.held, &self.lines) {
             (Some(held), _) => {
-                let (out, err) = held.start(job.seq, &tag);
+                let (mut out, err) = held.start(job.seq, &tag);
+                verbose(config, &mut out, command);
                 stdout.push(out);
                 stderr.push(err);
             }
             (None, Some((out, err))) => {
-                stdout.push(out.sink(tag.clone()));
+                let mut out = out.sink(tag.clone());
+                verbose(config, &mut out, command);
+                stdout.push(out);
                 stderr.push(err.sink(tag));
             }
             (None, None) => unreachable!("output is held or in lines"),
@@ -178,6 +181,16 @@ impl Launcher {
             stderr.push(FileSink::create(dir.join(format!("{}.err", job.seq)))?);
         }
         Ok((stdout, stderr))
+    }
+}
+
+/// `-v`: the command, a line, first in the job's displayed stdout (so
+/// tagged, held and ordered with its output, as GNU parallel's).
+fn verbose(config: &Config, out: &mut impl procpump::Sink, command: &OsStr) {
+    if config.verbose {
+        let mut line = command.as_bytes().to_vec();
+        line.push(b'\n');
+        let _ = out.chunk(&line);
     }
 }
 

@@ -52,6 +52,7 @@ mod halt;
 mod hold;
 mod inputs;
 mod joblog;
+mod jobs;
 mod launch;
 mod logins;
 mod manual;
@@ -160,6 +161,10 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
         });
         stdout.write_all(command.as_bytes())?;
         stdout.write_all(b"\n")?;
+        if config.trace {
+            // `-t`: on stderr too, as GNU parallel's.
+            eprintln!("{}", command.to_string_lossy());
+        }
     }
     stdout.flush()?;
     Ok(0)

@@ -35,6 +35,8 @@ pub(crate) enum Key {
     // What fanout shows of its jobs, and GNU parallel's habits.
     Summary,
     Habit,
+    Trace,
+    Verbose,
     Man,
     Completions,
     Help,
@@ -115,8 +117,10 @@ const fn flag(key: Key, short: Option<char>, long: &'static str) -> Opt {
 /// Every option, in the order the help lists them.
 pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
-        help: "run at most N jobs at once, or N% of the CPUs (default 100%)",
-        ..opt(Key::Jobs, Some('j'), "jobs", Value::Text("N|N%"))
+        help: "run at most N jobs at once; N% of the CPUs (default 100%), +N or -N: the \
+               CPUs plus or minus N, 0: as many as can be open at once; FILE: the value \
+               it holds, read again when a job ends",
+        ..opt(Key::Jobs, Some('j'), "jobs", Value::Text("N|N%|+N|-N|FILE"))
     },
     Opt {
         help: "print the jobs' output in the order of the arguments: the oldest unfinished \
@@ -247,6 +251,15 @@ pub(crate) const OPTIONS: &[Opt] = &[
         aliases: &["no-notice", "gnu", "plain"],
         help: "accepted for GNU parallel's habits: fanout prints no notice to silence",
         ..flag(Key::Habit, None, "will-cite")
+    },
+    Opt {
+        help: "print each command on stderr when it starts",
+        ..flag(Key::Trace, Some('t'), "verbose")
+    },
+    Opt {
+        help: "print each command on stdout, before its output (tagged, held, ordered \
+               with it)",
+        ..flag(Key::Verbose, Some('v'), "print-commands")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

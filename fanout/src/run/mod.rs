@@ -171,6 +171,9 @@ impl Run {
         let job = self
             .launcher
             .job(&self.config, slot_of(&task, slot), &command, remote);
+        if self.config.trace {
+            self.trace(&command);
+        }
         let started = Started {
             command,
             slot,
@@ -189,6 +192,13 @@ impl Run {
                 self.ended(started, Outcome::NotRun(err.to_string()), None, None);
             }
         }
+    }
+
+    /// `-t`: the command on stderr, as it starts.
+    fn trace(&mut self, command: &std::ffi::OsStr) {
+        use std::os::unix::ffi::OsStrExt;
+        let _ = self.err.write_all(command.as_bytes());
+        let _ = self.err.write_all(b"\n");
     }
 
     /// A job was reported: run it again (`--retries`), or count it, log

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::Config;
 use crate::inputs::Inputs;
+use crate::jobs::JobsFile;
 use crate::logins::Host;
 
 /// The most job slots (`{%}`) handed out, whatever `-j` and `-S` say.
@@ -70,6 +71,8 @@ pub(super) struct Schedule {
     seq: u64,
     delay: Option<Duration>,
     last_start: Option<Instant>,
+    /// `-j FILE`: read again when a job ends.
+    jobs_file: Option<JobsFile>,
 }
 
 impl Schedule {
@@ -103,6 +106,11 @@ impl Schedule {
             seq: 0,
             delay: config.delay,
             last_start: None,
+            jobs_file: config.jobs_file.clone().map(|path| {
+                let mut file = JobsFile::new(path);
+                file.changed(); // what the parser read: its time is now known
+                file
+            }),
         }
     }
 
@@ -184,6 +192,23 @@ impl Schedule {
     pub(super) fn release(&mut self, host: usize, slot: usize) {
         self.slots[slot] = false;
         self.hosts[host].running -= 1;
+        self.read_jobs_file();
+    }
+
+    /// `-j FILE`: when the file changed, its value is the slots of every
+    /// host `-S` gave no number of (this machine without `-S`).
+    fn read_jobs_file(&mut self) {
+        let Some(jobs) = self.jobs_file.as_mut().and_then(JobsFile::changed) else {
+            return;
+        };
+        for host in self.hosts.iter_mut().filter(|h| h.host.slots.is_none()) {
+            host.slots = jobs;
+        }
+        let capacity: usize = self.hosts.iter().map(|h| h.slots).sum();
+        let capacity = capacity.clamp(1, MOST_SLOTS);
+        if capacity > self.slots.len() {
+            self.slots.resize(capacity, false);
+        }
     }
 
     /// Whether a job that failed this run may run again (`--retries`).

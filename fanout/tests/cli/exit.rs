@@ -179,7 +179,7 @@ fn usage_errors_exit_255() {
         ),
         (
             &["-j", "zero", "true"],
-            "fanout: -j needs a whole number of at least 1, not \"zero\"\n",
+            "fanout: -j needs N, N%, +N, -N, 0 or a file holding one of them, not \"zero\"\n",
         ),
         (
             &["--timeout", "soon", "true"],

@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) trace: bool,
     /// `-v`: each command on stdout, before its output.
     pub(crate) verbose: bool,
+    /// `--bar`, `--eta`, `--progress`: GNU parallel's texts on stderr.
+    pub(crate) gnu_progress: Option<crate::bar::Style>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -102,6 +104,7 @@ impl Default for Config {
             jobs_file: None,
             trace: false,
             verbose: false,
+            gnu_progress: None,
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -196,7 +199,7 @@ fn option(
         Key::Grace => config.grace = seconds(name, &text(value()?)?)?,
         Key::Delay => config.delay = Some(seconds(name, &text(value()?)?)?),
         Key::DryRun => config.dry_run = true,
-        Key::Progress => {}
+        Key::Progress => config.gnu_progress = Some(crate::bar::Style::of_option(name)),
         Key::Null => config.null = true,
         Key::ArgFile => config.sources.push(file_source(value()?)),
         Key::LogDir => config.log_dir = Some(value()?.into()),

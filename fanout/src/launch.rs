@@ -203,7 +203,7 @@ fn expansion(job: Slot<'_>) -> template::Job<'_> {
 }
 
 /// Words joined by spaces, as they are.
-fn join(words: &[OsString]) -> OsString {
+pub(crate) fn join(words: &[OsString]) -> OsString {
     let mut joined = Vec::new();
     for (i, word) in words.iter().enumerate() {
         if i > 0 {

@@ -46,6 +46,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bar;
 mod cli;
 mod console;
 mod halt;

@@ -198,8 +198,9 @@ pub(crate) const OPTIONS: &[Opt] = &[
     },
     Opt {
         aliases: &["bar", "progress"],
-        help: "show the progress and the estimated time left on stderr when it is a \
-               terminal (it is shown then anyway)",
+        help: "GNU parallel's progress texts on stderr, terminal or not: --eta the time \
+               left and the hosts' counts, --progress the counts, --bar a bar (zenity reads \
+               it); fanout's own progress line is then not drawn",
         ..flag(Key::Progress, None, "eta")
     },
     Opt {

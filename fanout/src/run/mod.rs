@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime};
 use procpump::{Reactor, Report, Sink, Stream};
 use procpump_adapters::{FileSink, Tail, Tee};
 
+use crate::bar::{GnuProgress, Now};
 use crate::cli::Config;
 use crate::console::{Console, StatusLine};
 use crate::halt::Counts;
@@ -52,6 +53,9 @@ pub(crate) struct Run {
     progress: Progress,
     /// How many jobs there are in all, once known.
     total: Option<u64>,
+    /// `--bar`, `--eta`, `--progress`: GNU parallel's texts, the jobs
+    /// completed on each host, the newest job's arguments.
+    gnu: Option<(GnuProgress, Vec<u64>, String)>,
 }
 
 impl Run {
@@ -63,7 +67,7 @@ impl Run {
     /// The job log cannot be opened, or the ssh control directory made.
     pub(crate) fn new(config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
         let status = Arc::new(StatusLine {
-            enabled: io::stderr().is_terminal(),
+            enabled: io::stderr().is_terminal() && config.gnu_progress.is_none(),
             shown: AtomicBool::new(false),
         });
         let out = Console::new(Box::new(io::stdout()), io::stdout().is_terminal(), &status);
@@ -80,10 +84,18 @@ impl Run {
             true => Some(Ssh::start(config.ssh.clone(), &config.hosts)?),
             false => None,
         };
+        let gnu = config.gnu_progress.map(|style| {
+            let bar = GnuProgress::new(style);
+            let _ = err
+                .clone()
+                .write_all(bar.start(&schedule.host_counts(&[])).as_bytes());
+            (bar, vec![0; config.hosts.len().max(1)], String::new())
+        });
         Ok(Run {
+            gnu,
             launcher: Launcher::new(&config, sources, &out, &err),
             reactor,
-            summary: Summary::new(config.summary.unwrap_or(status.enabled), &err),
+            summary: Summary::new(config.summary.unwrap_or(io::stderr().is_terminal()), &err),
             progress: Progress::new(Arc::clone(&status)),
             stopping: Stopping::new(config.grace),
             schedule,
@@ -131,10 +143,16 @@ impl Run {
     /// is due; else until something wakes it.
     fn wait_time(&self) -> Option<Duration> {
         let grace = self.stopping.grace_left(self.running.any_unkilled());
-        [self.schedule.delay_left(), grace, self.progress.redraw_in()]
-            .into_iter()
-            .flatten()
-            .min()
+        let gnu = self.gnu.as_ref().map(|(bar, _, _)| bar.redraw_in());
+        [
+            self.schedule.delay_left(),
+            grace,
+            self.progress.redraw_in(),
+            gnu,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Hands the reactor jobs until every slot is taken (or `--delay` says
@@ -173,6 +191,9 @@ impl Run {
             .job(&self.config, slot_of(&task, slot), &command, remote);
         if self.config.trace {
             self.trace(&command);
+        }
+        if let Some((_, _, newest)) = &mut self.gnu {
+            *newest = shown(&crate::launch::join(&task.args));
         }
         let started = Started {
             command,
@@ -250,6 +271,9 @@ impl Run {
             outcome = Outcome::Failed(format!("output lost: {error}"));
         }
         self.log(&started, &outcome, report);
+        if let Some(completed) = self.gnu.as_mut().and_then(|g| g.1.get_mut(started.host)) {
+            *completed += 1;
+        }
         let host = self.schedule.host(started.host).name.clone();
         self.summary.add(&Ended {
             seq,
@@ -309,6 +333,27 @@ impl Run {
         let bytes = self.launcher.bytes.load(Ordering::Relaxed);
         let counts = self.counts();
         self.progress.draw(bytes, self.running.len(), &counts);
+        self.draw_gnu(false);
+    }
+
+    /// `--bar`, `--eta`, `--progress`: redraws GNU parallel's text when
+    /// it is due (`last`: the last time, always).
+    fn draw_gnu(&mut self, last: bool) {
+        let Some((bar, completed, newest)) = &mut self.gnu else {
+            return;
+        };
+        let hosts = self.schedule.host_counts(completed);
+        let now = Now {
+            hosts: &hosts,
+            started: self.schedule.started(),
+            completed: completed.iter().sum(),
+            total: self.total,
+            newest,
+        };
+        if let Some(text) = bar.draw(&now, last) {
+            let _ = self.err.write_all(text.as_bytes());
+            let _ = self.err.flush();
+        }
     }
 
     /// Prints what is still held and the summary; returns the exit status.
@@ -318,6 +363,8 @@ impl Run {
         }
         let _ = self.out.flush();
         self.progress.clear();
+        self.total = inputs.total();
+        self.draw_gnu(true);
         let mut err = self.err.clone();
         let unstarted = self.schedule.unstarted(inputs);
         self.summary.print(&mut err, self.stopping.why(), unstarted);

@@ -114,6 +114,27 @@ impl Schedule {
         }
     }
 
+    /// Each host's counts for `--eta` and `--progress`, with `completed`
+    /// jobs each (by index).
+    pub(super) fn host_counts(&self, completed: &[u64]) -> Vec<crate::bar::HostCounts> {
+        let cpus = crate::jobs::cpus();
+        let hosts = self.hosts.iter().enumerate();
+        hosts
+            .map(|(index, h)| crate::bar::HostCounts {
+                name: h.host.name.clone().unwrap_or_else(|| "local".into()),
+                cpus: h.host.name.is_none().then_some(cpus),
+                slots: h.slots,
+                running: h.running,
+                completed: completed.get(index).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+
+    /// How many jobs were handed out (retries not counted again).
+    pub(super) fn started(&self) -> u64 {
+        self.seq
+    }
+
     /// The host of index `index`.
     pub(super) fn host(&self, index: usize) -> &Host {
         &self.hosts[index].host

@@ -11,6 +11,7 @@
 mod conformance;
 mod exit;
 mod gnu;
+mod gnu_progress;
 mod group;
 mod habits;
 mod job_slots;

@@ -207,6 +207,8 @@ fn option(
         Key::NoSummary => config.summary = Some(false),
         Key::Summary => config.summary = Some(true),
         Key::Habit => {}
+        Key::Profile => drop(value()?), // read before (`profile`)
+        Key::Plain => {}
         Key::Trace => config.trace = true,
         Key::Verbose => config.verbose = true,
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),

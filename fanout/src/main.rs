@@ -59,6 +59,7 @@ mod logins;
 mod manual;
 mod options;
 mod outcome;
+mod profile;
 mod remote;
 mod run;
 mod shell;
@@ -172,7 +173,8 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
 }
 
 fn main() -> ExitCode {
-    let config = match parse(std::env::args_os().skip(1)) {
+    let args = profile::expand(std::env::args_os().skip(1).collect());
+    let config = match args.and_then(parse) {
         Ok(Parsed::Run(config)) => config,
         Ok(other) => return print(&other),
         Err(message) => {

@@ -37,6 +37,8 @@ pub(crate) enum Key {
     Habit,
     Trace,
     Verbose,
+    Profile,
+    Plain,
     Man,
     Completions,
     Help,
@@ -249,9 +251,19 @@ pub(crate) const OPTIONS: &[Opt] = &[
         ..flag(Key::Summary, None, "summary")
     },
     Opt {
-        aliases: &["no-notice", "gnu", "plain"],
+        aliases: &["no-notice", "gnu"],
         help: "accepted for GNU parallel's habits: fanout prints no notice to silence",
         ..flag(Key::Habit, None, "will-cite")
+    },
+    Opt {
+        help: "read the options in the profile NAME (`~/.parallel/NAME`; `/…` or `./…`: \
+               that file) instead of ~/.parallel/config, before $PARALLEL's and the \
+               command line's; repeatable",
+        ..opt(Key::Profile, Some('J'), "profile", Value::Text("NAME"))
+    },
+    Opt {
+        help: "ignore $PARALLEL, ~/.parallel/config and --profile",
+        ..flag(Key::Plain, None, "plain")
     },
     Opt {
         help: "print each command on stderr when it starts",

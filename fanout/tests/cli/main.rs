@@ -19,6 +19,7 @@ mod joblog;
 mod lines;
 mod manual;
 mod order;
+mod profiles;
 mod progress;
 mod results;
 mod seeing;

@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) trace: bool,
     /// `-v`: each command on stdout, before its output.
     pub(crate) verbose: bool,
+    /// `--retry-failed`: the failed jobs of the job log, its commands.
+    pub(crate) retry_failed: bool,
     /// `--bar`, `--eta`, `--progress`: GNU parallel's texts on stderr.
     pub(crate) gnu_progress: Option<crate::bar::Style>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
@@ -104,6 +106,7 @@ impl Default for Config {
             jobs_file: None,
             trace: false,
             verbose: false,
+            retry_failed: false,
             gnu_progress: None,
             template: Vec::new(),
             sources: Vec::new(),
@@ -209,6 +212,7 @@ fn option(
         Key::Habit => {}
         Key::Profile => drop(value()?), // read before (`profile`)
         Key::Plain => {}
+        Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
         Key::Trace => config.trace = true,
         Key::Verbose => config.verbose = true,
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
@@ -269,11 +273,14 @@ fn file_source(path: OsString) -> Source {
 /// Options that do not go together.
 fn check(config: &Config) -> Result<(), String> {
     if config.resume != Resume::No && config.joblog.is_none() {
-        return Err("--resume and --resume-failed need --joblog FILE".into());
+        return Err("--resume, --resume-failed and --retry-failed need --joblog FILE".into());
     }
     let on_stdout = config.joblog.as_deref() == Some(Path::new(joblog::STDOUT));
     if config.resume != Resume::No && on_stdout {
-        return Err("--resume and --resume-failed need a --joblog FILE, not stdout (-)".into());
+        return Err(
+            "--resume, --resume-failed and --retry-failed need a --joblog FILE, not stdout (-)"
+                .into(),
+        );
     }
     let stdins = config
         .sources

@@ -131,6 +131,11 @@ fn fanout(config: Config) -> io::Result<u8> {
         })?;
     }
     let mut config = config;
+    if let (true, Some(log)) = (config.retry_failed, &config.joblog) {
+        // The jobs and their commands are the log's.
+        config.sources = vec![inputs::Source::Args(joblog::commands(log)?)];
+        config.template.clear();
+    }
     let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
     if config.dry_run {
         return dry_run(&config, &mut inputs);

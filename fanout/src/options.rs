@@ -39,6 +39,7 @@ pub(crate) enum Key {
     Verbose,
     Profile,
     Plain,
+    RetryFailed,
     Man,
     Completions,
     Help,
@@ -153,7 +154,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         help: "GNU parallel's job log: a header, then one tab-separated line per job when \
                it ends: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command \
-               (FILE `-`: on stdout)",
+               (FILE `-`: on stdout; `+FILE`: appended, no header)",
         ..opt(Key::Joblog, None, "joblog", Value::File("FILE"))
     },
     Opt {
@@ -254,6 +255,11 @@ pub(crate) const OPTIONS: &[Opt] = &[
         aliases: &["no-notice", "gnu"],
         help: "accepted for GNU parallel's habits: fanout prints no notice to silence",
         ..flag(Key::Habit, None, "will-cite")
+    },
+    Opt {
+        help: "run again the jobs the --joblog FILE lists as failed, their commands as the \
+               log gives them (the command line's TEMPLATE and arguments are not used)",
+        ..flag(Key::RetryFailed, None, "retry-failed")
     },
     Opt {
         help: "read the options in the profile NAME (`~/.parallel/NAME`; `/…` or `./…`: \

@@ -16,6 +16,7 @@ mod group;
 mod habits;
 mod job_slots;
 mod joblog;
+mod joblog_more;
 mod lines;
 mod manual;
 mod order;

@@ -212,6 +212,7 @@ fn option(
         Key::Habit => {}
         Key::Profile => drop(value()?), // read before (`profile`)
         Key::Plain => {}
+        Key::Ungroup => config.mode = Mode::Lines,
         Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
         Key::Trace => config.trace = true,
         Key::Verbose => config.verbose = true,

@@ -40,6 +40,7 @@ pub(crate) enum Key {
     Profile,
     Plain,
     RetryFailed,
+    Ungroup,
     Man,
     Completions,
     Help,
@@ -260,6 +261,11 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "run again the jobs the --joblog FILE lists as failed, their commands as the \
                log gives them (the command line's TEMPLATE and arguments are not used)",
         ..flag(Key::RetryFailed, None, "retry-failed")
+    },
+    Opt {
+        help: "GNU parallel's ungrouped output: fanout prints lines whole as they arrive, \
+               its default, which is as fast",
+        ..flag(Key::Ungroup, Some('u'), "ungroup")
     },
     Opt {
         help: "read the options in the profile NAME (`~/.parallel/NAME`; `/…` or `./…`: \

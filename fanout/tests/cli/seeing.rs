@@ -63,3 +63,25 @@ fn t_shows_each_run_of_a_retried_job_and_composes_with_halt() {
     assert_eq!(ran.stderr, "exit 0\nexit 3\nexit 3\n");
     assert!(gnu.stderr.starts_with(&ran.stderr), "{}", gnu.stderr);
 }
+
+#[test]
+fn ungroup_prints_what_gnu_parallel_prints() {
+    for ungroup in ["-u", "--ungroup"] {
+        let args = [
+            "-j1",
+            ungroup,
+            "-v",
+            "echo {}; echo e{} >&2",
+            ":::",
+            "a",
+            "b",
+        ];
+        let (ran, gnu) = (run(&args), parallel(&args));
+        assert_eq!((ran.code(), gnu.code()), (0, 0));
+        assert_eq!(
+            (&ran.stdout, &ran.stderr),
+            (&gnu.stdout, &gnu.stderr),
+            "{ungroup}"
+        );
+    }
+}

@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) trace: bool,
     /// `-v`: each command on stdout, before its output.
     pub(crate) verbose: bool,
+    /// `--nice N`: the jobs' niceness.
+    pub(crate) nice: Option<i32>,
     /// `--retry-failed`: the failed jobs of the job log, its commands.
     pub(crate) retry_failed: bool,
     /// `--bar`, `--eta`, `--progress`: GNU parallel's texts on stderr.
@@ -106,6 +108,7 @@ impl Default for Config {
             jobs_file: None,
             trace: false,
             verbose: false,
+            nice: None,
             retry_failed: false,
             gnu_progress: None,
             template: Vec::new(),
@@ -213,6 +216,7 @@ fn option(
         Key::Profile => drop(value()?), // read before (`profile`)
         Key::Plain => {}
         Key::Ungroup => config.mode = Mode::Lines,
+        Key::Nice => config.nice = Some(niceness(name, &text(value()?)?)?),
         Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
         Key::Trace => config.trace = true,
         Key::Verbose => config.verbose = true,
@@ -292,6 +296,16 @@ fn check(config: &Config) -> Result<(), String> {
         return Err("stdin (`-`) can be one input source only".into());
     }
     Ok(())
+}
+
+/// `--nice N`: -20 to 19.
+fn niceness(option: &str, value: &str) -> Result<i32, String> {
+    match value.parse::<i32>() {
+        Ok(n) if (-20..=19).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{option} needs a niceness from -20 to 19, not {value:?}"
+        )),
+    }
 }
 
 /// `-j`: the job slots, and the file to read them from again (`-j FILE`).

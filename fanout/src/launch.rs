@@ -117,6 +117,11 @@ impl Launcher {
             }
             None => {
                 let mut sh = Command::new("sh");
+                if let Some(nice) = config.nice {
+                    // `nice` runs `sh`, which runs (or execs) the command.
+                    sh = Command::new("nice");
+                    sh.args(["-n", &nice.to_string(), "sh"]);
+                }
                 let line = crate::shell::exec_simple(command.as_bytes());
                 sh.arg("-c")
                     .arg(OsStr::from_bytes(&line))

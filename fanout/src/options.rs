@@ -41,6 +41,7 @@ pub(crate) enum Key {
     Plain,
     RetryFailed,
     Ungroup,
+    Nice,
     Man,
     Completions,
     Help,
@@ -266,6 +267,10 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "GNU parallel's ungrouped output: fanout prints lines whole as they arrive, \
                its default, which is as fast",
         ..flag(Key::Ungroup, Some('u'), "ungroup")
+    },
+    Opt {
+        help: "run the jobs with niceness N (`nice -n N`)",
+        ..opt(Key::Nice, None, "nice", Value::Text("N"))
     },
     Opt {
         help: "read the options in the profile NAME (`~/.parallel/NAME`; `/…` or `./…`: \

@@ -85,3 +85,27 @@ fn ungroup_prints_what_gnu_parallel_prints() {
         );
     }
 }
+
+#[test]
+fn nice_runs_the_jobs_with_that_niceness() {
+    let args = [
+        "-k",
+        "--nice",
+        "7",
+        "--tag",
+        "echo {} $(nice)",
+        ":::",
+        "a",
+        "b",
+    ];
+    let (ran, gnu) = (run(&args), parallel(&args));
+    assert_eq!((ran.code(), gnu.code()), (0, 0), "{}", ran.stderr);
+    assert_eq!(ran.stdout, gnu.stdout);
+    assert_eq!(ran.stdout, "a\ta 7\nb\tb 7\n");
+    let ran = run(&["--nice", "99", "true"]);
+    assert_eq!(ran.code(), 255);
+    assert_eq!(
+        ran.stderr,
+        "fanout: --nice needs a niceness from -20 to 19, not \"99\"\n"
+    );
+}

@@ -211,15 +211,12 @@ fn option(
         Key::LogDir => config.log_dir = Some(value()?.into()),
         Key::Tail => config.tail = number(name, &text(value()?)?, 0)?,
         Key::NoSummary => config.summary = Some(false),
-        Key::Summary => config.summary = Some(true),
-        Key::Habit => {}
         Key::Profile => drop(value()?), // read before (`profile`)
-        Key::Plain => {}
-        Key::Ungroup => config.mode = Mode::Lines,
         Key::Nice => config.nice = Some(niceness(name, &text(value()?)?)?),
-        Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
-        Key::Trace => config.trace = true,
-        Key::Verbose => config.verbose = true,
+        Key::Summary | Key::Habit | Key::Plain | Key::Ungroup | Key::RetryFailed => {
+            flag(config, opt.key);
+        }
+        Key::Trace | Key::Verbose => flag(config, opt.key),
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
         Key::SshloginFile => {
             let path = PathBuf::from(value()?);
@@ -228,6 +225,18 @@ fn option(
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
     }
     Ok(None)
+}
+
+/// The flags of what fanout shows and of GNU parallel's habits.
+fn flag(config: &mut Config, key: Key) {
+    match key {
+        Key::Summary => config.summary = Some(true),
+        Key::Ungroup => config.mode = Mode::Lines,
+        Key::Trace => config.trace = true,
+        Key::Verbose => config.verbose = true,
+        Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
+        _ => {} // --will-cite and the like; --plain was read before (`profile`)
+    }
 }
 
 /// `--completions SHELL`.

@@ -57,7 +57,8 @@ pub(crate) struct Config {
     pub(crate) null: bool,
     pub(crate) log_dir: Option<PathBuf>,
     pub(crate) tail: usize,
-    pub(crate) summary: bool,
+    /// The summary at the end: `None`: when stderr is a terminal.
+    pub(crate) summary: Option<bool>,
     /// `-S`, `--sshlogin-file`: where jobs run; empty: here only.
     pub(crate) hosts: Vec<Host>,
     /// `--ssh`: the ssh command's words.
@@ -75,6 +76,19 @@ pub(crate) struct Config {
     pub(crate) ssh_delay: Option<Duration>,
     /// `--filter-hosts`.
     pub(crate) filter_hosts: bool,
+    // What fanout shows of its jobs, and how many run.
+    /// `-j FILE`: read again when a job ends.
+    pub(crate) jobs_file: Option<PathBuf>,
+    /// `-t`, `--verbose`: each command on stderr when it starts.
+    pub(crate) trace: bool,
+    /// `-v`: each command on stdout, before its output.
+    pub(crate) verbose: bool,
+    /// `--nice N`: the jobs' niceness.
+    pub(crate) nice: Option<i32>,
+    /// `--retry-failed`: the failed jobs of the job log, its commands.
+    pub(crate) retry_failed: bool,
+    /// `--bar`, `--eta`, `--progress`: GNU parallel's texts on stderr.
+    pub(crate) gnu_progress: Option<crate::bar::Style>,
     /// The words before the first `:::`/`::::`, joined by spaces (GNU
     /// parallel's way); empty: each argument is a command line.
     pub(crate) template: Vec<OsString>,
@@ -101,7 +115,7 @@ impl Default for Config {
             null: false,
             log_dir: None,
             tail: 2048,
-            summary: true,
+            summary: None,
             hosts: Vec::new(),
             ssh: vec!["ssh".to_owned()],
             files: crate::transfer::Options::default(),
@@ -111,6 +125,12 @@ impl Default for Config {
             env: Vec::new(),
             ssh_delay: None,
             filter_hosts: false,
+            jobs_file: None,
+            trace: false,
+            verbose: false,
+            nice: None,
+            retry_failed: false,
+            gnu_progress: None,
             template: Vec::new(),
             sources: Vec::new(),
         }
@@ -161,7 +181,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
             Short(c) => (options::short(c), format!("-{c}")),
             Long(l) => (options::long(l), format!("--{l}")),
         };
-        let opt = opt.ok_or_else(|| format!("unknown option {name}"))?;
+        let opt = opt.ok_or_else(|| format!("unknown option: {name} (see fanout --help)"))?;
         if let Some(done) = option(&mut config, opt, &name, &mut parser)? {
             return Ok(done);
         }
@@ -192,7 +212,7 @@ fn option(
         Key::Version => return Ok(Some(Parsed::Version)),
         Key::Man => return Ok(Some(Parsed::Man)),
         Key::Completions => return shell(name, &text(value()?)?).map(Some),
-        Key::Jobs => config.jobs = jobs(name, &text(value()?)?)?,
+        Key::Jobs => (config.jobs, config.jobs_file) = jobs(name, &text(value()?)?)?,
         Key::KeepOrder => config.keep_order = true,
         Key::LineBuffer => config.mode = Mode::Lines,
         Key::Group => config.mode = Mode::Group,
@@ -209,12 +229,18 @@ fn option(
         Key::Grace => config.grace = seconds(name, &text(value()?)?)?,
         Key::Delay => config.delay = Some(seconds(name, &text(value()?)?)?),
         Key::DryRun => config.dry_run = true,
-        Key::Progress => {}
+        Key::Progress => config.gnu_progress = Some(crate::bar::Style::of_option(name)),
         Key::Null => config.null = true,
         Key::ArgFile => config.sources.push(file_source(value()?)),
         Key::LogDir => config.log_dir = Some(value()?.into()),
         Key::Tail => config.tail = number(name, &text(value()?)?, 0)?,
-        Key::NoSummary => config.summary = false,
+        Key::NoSummary => config.summary = Some(false),
+        Key::Profile => drop(value()?), // read before (`profile`)
+        Key::Nice => config.nice = Some(niceness(name, &text(value()?)?)?),
+        Key::Summary | Key::Habit | Key::Plain | Key::Ungroup | Key::RetryFailed => {
+            flag(config, opt.key);
+        }
+        Key::Trace | Key::Verbose => flag(config, opt.key),
         Key::Sshlogin => config.hosts.extend(logins::parse_logins(&text(value()?)?)?),
         Key::SshloginFile => {
             let path = PathBuf::from(value()?);
@@ -224,6 +250,18 @@ fn option(
         _ => crate::remote_cli::option(config, opt.key, name, parser)?,
     }
     Ok(None)
+}
+
+/// The flags of what fanout shows and of GNU parallel's habits.
+fn flag(config: &mut Config, key: Key) {
+    match key {
+        Key::Summary => config.summary = Some(true),
+        Key::Ungroup => config.mode = Mode::Lines,
+        Key::Trace => config.trace = true,
+        Key::Verbose => config.verbose = true,
+        Key::RetryFailed => (config.retry_failed, config.resume) = (true, Resume::Failed),
+        _ => {} // --will-cite and the like; --plain was read before (`profile`)
+    }
 }
 
 /// `--completions SHELL`.
@@ -274,11 +312,14 @@ fn file_source(path: OsString) -> Source {
 /// Options that do not go together.
 fn check(config: &Config) -> Result<(), String> {
     if config.resume != Resume::No && config.joblog.is_none() {
-        return Err("--resume and --resume-failed need --joblog FILE".into());
+        return Err("--resume, --resume-failed and --retry-failed need --joblog FILE".into());
     }
     let on_stdout = config.joblog.as_deref() == Some(Path::new(joblog::STDOUT));
     if config.resume != Resume::No && on_stdout {
-        return Err("--resume and --resume-failed need a --joblog FILE, not stdout (-)".into());
+        return Err(
+            "--resume, --resume-failed and --retry-failed need a --joblog FILE, not stdout (-)"
+                .into(),
+        );
     }
     let stdins = config
         .sources
@@ -291,14 +332,26 @@ fn check(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// `-j N` or `-j N%` (of the CPUs, at least 1).
-fn jobs(option: &str, value: &str) -> Result<usize, String> {
-    match value.strip_suffix('%') {
-        Some(percent) => {
-            let percent = number(option, percent, 1)?;
-            Ok((cpus() * percent / 100).max(1))
+/// `--nice N`: -20 to 19.
+fn niceness(option: &str, value: &str) -> Result<i32, String> {
+    match value.parse::<i32>() {
+        Ok(n) if (-20..=19).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{option} needs a niceness from -20 to 19, not {value:?}"
+        )),
+    }
+}
+
+/// `-j`: the job slots, and the file to read them from again (`-j FILE`).
+fn jobs(option: &str, value: &str) -> Result<(usize, Option<PathBuf>), String> {
+    match crate::jobs::parse(option, value, cpus())? {
+        crate::jobs::Jobs::Count(n) => Ok((n, None)),
+        crate::jobs::Jobs::File(path) => {
+            let n = crate::jobs::JobsFile::new(path.clone()).changed();
+            let n =
+                n.ok_or_else(|| format!("{option} {value}: the file holds no N, N%, +N, -N or 0"))?;
+            Ok((n, Some(path)))
         }
-        None => number(option, value, 1),
     }
 }
 
@@ -341,7 +394,7 @@ mod tests {
     #[test]
     fn bad_values_are_errors() {
         for args in [
-            &["-j", "0", "true"][..],
+            &["-j", "zero", "true"][..],
             &["--timeout", "soon"],
             &["--resume", "true"],
             &["--resume", "--joblog", "-", "true"],

@@ -73,6 +73,9 @@ impl JobLog {
             let log = JobLog { out: Box::new(out) };
             return Ok((log, HashSet::new()));
         }
+        if let Some(path) = path.as_os_str().as_bytes().strip_prefix(b"+") {
+            return JobLog::append(Path::new(OsStr::from_bytes(path)), resume);
+        }
         let named = |err: io::Error| {
             io::Error::new(err.kind(), format!("joblog {}: {err}", path.display()))
         };
@@ -98,6 +101,22 @@ impl JobLog {
             },
             skip,
         ))
+    }
+
+    /// `--joblog +FILE`: the lines appended to FILE, made if need be, with
+    /// no header (as GNU parallel); with `resume`, FILE is read first.
+    fn append(path: &Path, resume: Resume) -> io::Result<(JobLog, HashSet<u64>)> {
+        let named = |err: io::Error| {
+            io::Error::new(err.kind(), format!("joblog +{}: {err}", path.display()))
+        };
+        let mut skip = HashSet::new();
+        if resume != Resume::No && path.exists() {
+            let reader = BufReader::new(File::open(path).map_err(named)?);
+            skip = done(reader, resume).map_err(named)?;
+        }
+        let file = OpenOptions::new().append(true).create(true).open(path);
+        let out = Box::new(file.map_err(named)?);
+        Ok((JobLog { out }, skip))
     }
 
     /// Appends one job's line (one write, so that a killed fanout leaves
@@ -131,6 +150,38 @@ pub(crate) fn line(entry: &Entry<'_>) -> Vec<u8> {
     line.extend_from_slice(entry.command.as_bytes());
     line.push(b'\n');
     line
+}
+
+/// `--retry-failed`: the commands of the log at `path` (`+` in front:
+/// the same file), by job number from 1 (the last line of a number
+/// wins; a number the log does not list gets an empty command).
+///
+/// # Errors
+///
+/// The log cannot be read; the path is named.
+pub(crate) fn commands(path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
+    let bytes = path.as_os_str().as_bytes();
+    let path = Path::new(OsStr::from_bytes(bytes.strip_prefix(b"+").unwrap_or(bytes)));
+    let named =
+        |err: io::Error| io::Error::new(err.kind(), format!("joblog {}: {err}", path.display()));
+    let reader = BufReader::new(File::open(path).map_err(named)?);
+    let mut commands = Vec::new();
+    for line in reader.split(b'\n') {
+        let line = line.map_err(named)?;
+        let fields: Vec<&[u8]> = line.splitn(9, |&b| b == b'\t').collect();
+        let seq = std::str::from_utf8(fields[0])
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let (Some(seq @ 1..), Some(command)) = (seq, fields.get(8)) else {
+            continue; // the header, or a line cut short
+        };
+        let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
+        if index >= commands.len() {
+            commands.resize(index + 1, std::ffi::OsString::new());
+        }
+        commands[index] = OsStr::from_bytes(command).to_owned();
+    }
+    Ok(commands)
 }
 
 /// The jobs a log shows as done: all it lists (`--resume`), or those that

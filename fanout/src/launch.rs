@@ -3,11 +3,11 @@
 //! counter, the files of `--results` and `--log-dir`, and on stderr the
 //! tail for the summary.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use procpump::Job;
@@ -120,7 +120,7 @@ impl Launcher {
         command: &OsString,
         remote: Option<(&crate::remote::Ssh, &str)>,
     ) -> io::Result<Job> {
-        let (stdout, stderr) = self.streams(config, job)?;
+        let (stdout, stderr) = self.streams(config, job, command)?;
         let mut env = vec![
             ("PARALLEL_SEQ", job.seq.to_string()),
             ("PARALLEL_JOBSLOT", job.slot.to_string()),
@@ -137,6 +137,9 @@ impl Launcher {
             .stdin(procpump::Input::source(OpenStdin)),
             None => {
                 let mut local = self.direct.command(command);
+                if let Some(nice) = config.nice {
+                    local = niced(&local, nice);
+                }
                 local.stdin(Stdio::null()).envs(env);
                 Job::new(local)
             }
@@ -159,7 +162,7 @@ impl Launcher {
     /// # Errors
     ///
     /// A file of `--results` or `--log-dir` cannot be made.
-    fn streams(&self, config: &Config, job: Slot<'_>) -> io::Result<(Tee, Tee)> {
+    fn streams(&self, config: &Config, job: Slot<'_>, command: &OsStr) -> io::Result<(Tee, Tee)> {
         let tag = self.tag(config, job);
         let mut stdout = Tee::new();
         let mut stderr = Tee::new();
@@ -169,12 +172,15 @@ impl Launcher {
         // With `--results` too, the output is printed as usual.
         match (&self.held, &self.lines) {
             (Some(held), _) => {
-                let (out, err) = held.start(job.seq, &tag);
+                let (mut out, err) = held.start(job.seq, &tag);
+                verbose(config, &mut out, command);
                 stdout.push(out);
                 stderr.push(err);
             }
             (None, Some((out, err))) => {
-                stdout.push(out.sink(tag.clone()));
+                let mut out = out.sink(tag.clone());
+                verbose(config, &mut out, command);
+                stdout.push(out);
                 stderr.push(err.sink(tag));
             }
             (None, None) => unreachable!("output is held or in lines"),
@@ -197,6 +203,16 @@ impl Launcher {
     }
 }
 
+/// `-v`: the command, a line, first in the job's displayed stdout (so
+/// tagged, held and ordered with its output, as GNU parallel's).
+fn verbose(config: &Config, out: &mut impl procpump::Sink, command: &OsStr) {
+    if config.verbose {
+        let mut line = command.as_bytes().to_vec();
+        line.push(b'\n');
+        let _ = out.chunk(&line);
+    }
+}
+
 fn expansion(job: Slot<'_>) -> template::Job<'_> {
     template::Job {
         args: job.args,
@@ -206,7 +222,7 @@ fn expansion(job: Slot<'_>) -> template::Job<'_> {
 }
 
 /// Words joined by spaces, as they are.
-fn join(words: &[OsString]) -> OsString {
+pub(crate) fn join(words: &[OsString]) -> OsString {
     let mut joined = Vec::new();
     for (i, word) in words.iter().enumerate() {
         if i > 0 {
@@ -243,6 +259,24 @@ pub(crate) fn results_dir(dir: &Path, args: &[OsString]) -> PathBuf {
 
 fn named(err: io::Error, path: &Path) -> io::Error {
     io::Error::new(err.kind(), format!("{}: {err}", path.display()))
+}
+
+/// `command` run by `nice -n NICE` (`--nice`): the same program, arguments
+/// and environment.
+fn niced(command: &Command, nice: i32) -> Command {
+    let mut niced = Command::new("nice");
+    niced
+        .arg("-n")
+        .arg(nice.to_string())
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => niced.env(name, value),
+            None => niced.env_remove(name),
+        };
+    }
+    niced
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bar;
 mod cli;
 mod console;
 mod direct;
@@ -59,11 +60,13 @@ mod halt;
 mod hold;
 mod inputs;
 mod joblog;
+mod jobs;
 mod launch;
 mod logins;
 mod manual;
 mod options;
 mod outcome;
+mod profile;
 mod remote;
 mod remote_cli;
 mod run;
@@ -137,6 +140,11 @@ fn fanout(config: Config) -> io::Result<u8> {
         })?;
     }
     let mut config = config;
+    if let (true, Some(log)) = (config.retry_failed, &config.joblog) {
+        // The jobs and their commands are the log's.
+        config.sources = vec![inputs::Source::Args(joblog::commands(log)?)];
+        config.template.clear();
+    }
     let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
     if config.dry_run {
         return dry_run(&config, &mut inputs);
@@ -170,18 +178,23 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
         });
         stdout.write_all(command.as_bytes())?;
         stdout.write_all(b"\n")?;
+        if config.trace {
+            // `-t`: on stderr too, as GNU parallel's.
+            eprintln!("{}", command.to_string_lossy());
+        }
     }
     stdout.flush()?;
     Ok(0)
 }
 
 fn main() -> ExitCode {
-    let config = match parse(std::env::args_os().skip(1)) {
+    let args = profile::expand(std::env::args_os().skip(1).collect());
+    let config = match args.and_then(parse) {
         Ok(Parsed::Run(config)) => config,
         Ok(Parsed::RecordEnv) => return record_env(),
         Ok(other) => return print(&other),
         Err(message) => {
-            eprintln!("fanout: {message}\n\n{}", manual::help());
+            eprintln!("fanout: {message}");
             return ExitCode::from(255);
         }
     };

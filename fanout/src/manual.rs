@@ -66,7 +66,7 @@ fn wrap(out: &mut String, first: &str, indent: usize, text: &str) {
     out.push('\n');
 }
 
-/// `--help`, and what a usage error prints.
+/// `--help`.
 pub(crate) fn help() -> String {
     let mut out = format!("usage: {}\n\n", options::SYNOPSIS);
     for paragraph in options::DESCRIPTION {
@@ -331,7 +331,7 @@ mod tests {
             assert!(help.contains(&names(opt)), "{}", names(opt));
         }
         assert!(help.lines().all(|line| line.len() <= WIDTH), "{help}");
-        assert!(help.contains("  -j, --jobs N|N%        run at most N jobs at once"));
+        assert!(help.contains("  -j, --jobs N|N%|+N|-N|FILE  run at most N jobs at once"));
         assert!(help.contains("      --line-buffer, --lb  print lines whole"));
     }
 
@@ -345,7 +345,7 @@ mod tests {
         let jobs = zsh_specs(crate::options::long("jobs").unwrap());
         assert_eq!(
             jobs[0],
-            "'(-j --jobs)'-j+'[run at most N jobs at once, or N% of the CPUs (default 100%)]:N|N%: '"
+            "'(-j --jobs)'-j+'[run at most N jobs at once]:N|N%|+N|-N|FILE: '"
         );
         assert!(jobs[1].starts_with("'(-j --jobs)'--jobs='["));
     }

@@ -47,7 +47,16 @@ pub(crate) enum Key {
     RecordEnv,
     Sshdelay,
     FilterHosts,
+    // What fanout shows of its jobs, and GNU parallel's habits.
+    Summary,
+    Habit,
+    Trace,
+    Verbose,
+    Profile,
     Plain,
+    RetryFailed,
+    Ungroup,
+    Nice,
     Man,
     Completions,
     Help,
@@ -128,8 +137,10 @@ const fn flag(key: Key, short: Option<char>, long: &'static str) -> Opt {
 /// Every option, in the order the help lists them.
 pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
-        help: "run at most N jobs at once, or N% of the CPUs (default 100%)",
-        ..opt(Key::Jobs, Some('j'), "jobs", Value::Text("N|N%"))
+        help: "run at most N jobs at once; N% of the CPUs (default 100%), +N or -N: the \
+               CPUs plus or minus N, 0: as many as can be open at once; FILE: the value \
+               it holds, read again when a job ends",
+        ..opt(Key::Jobs, Some('j'), "jobs", Value::Text("N|N%|+N|-N|FILE"))
     },
     Opt {
         help: "print the jobs' output in the order of the arguments: the oldest unfinished \
@@ -160,7 +171,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         help: "GNU parallel's job log: a header, then one tab-separated line per job when \
                it ends: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command \
-               (FILE `-`: on stdout)",
+               (FILE `-`: on stdout; `+FILE`: appended, no header)",
         ..opt(Key::Joblog, None, "joblog", Value::File("FILE"))
     },
     Opt {
@@ -207,8 +218,9 @@ pub(crate) const OPTIONS: &[Opt] = &[
     },
     Opt {
         aliases: &["bar", "progress"],
-        help: "show the progress and the estimated time left on stderr when it is a \
-               terminal (it is shown then anyway)",
+        help: "GNU parallel's progress texts on stderr, terminal or not: --eta the time \
+               left and the hosts' counts, --progress the counts, --bar a bar (zenity reads \
+               it); fanout's own progress line is then not drawn",
         ..flag(Key::Progress, None, "eta")
     },
     Opt {
@@ -228,7 +240,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
         ..opt(Key::Tail, None, "tail", Value::Text("BYTES"))
     },
     Opt {
-        help: "no summary on stderr at the end",
+        help: "no summary on stderr at the end, not even on a terminal",
         ..flag(Key::NoSummary, None, "no-summary")
     },
     Opt {
@@ -322,9 +334,49 @@ pub(crate) const OPTIONS: &[Opt] = &[
                each)",
         ..flag(Key::FilterHosts, None, "filter-hosts")
     },
+    // What fanout shows of its jobs, and GNU parallel's habits.
     Opt {
-        help: "accepted for GNU parallel's sake: fanout reads no profile to ignore",
+        help: "the summary on stderr at the end also when stderr is not a terminal (on a \
+               terminal it is shown anyway)",
+        ..flag(Key::Summary, None, "summary")
+    },
+    Opt {
+        aliases: &["no-notice", "gnu"],
+        help: "accepted for GNU parallel's habits: fanout prints no notice to silence",
+        ..flag(Key::Habit, None, "will-cite")
+    },
+    Opt {
+        help: "run again the jobs the --joblog FILE lists as failed, their commands as the \
+               log gives them (the command line's TEMPLATE and arguments are not used)",
+        ..flag(Key::RetryFailed, None, "retry-failed")
+    },
+    Opt {
+        help: "GNU parallel's ungrouped output: fanout prints lines whole as they arrive, \
+               its default, which is as fast",
+        ..flag(Key::Ungroup, Some('u'), "ungroup")
+    },
+    Opt {
+        help: "run the jobs with niceness N (`nice -n N`)",
+        ..opt(Key::Nice, None, "nice", Value::Text("N"))
+    },
+    Opt {
+        help: "read the options in the profile NAME (`~/.parallel/NAME`; `/…` or `./…`: \
+               that file) instead of ~/.parallel/config, before $PARALLEL's and the \
+               command line's; repeatable",
+        ..opt(Key::Profile, Some('J'), "profile", Value::Text("NAME"))
+    },
+    Opt {
+        help: "ignore $PARALLEL, ~/.parallel/config and --profile",
         ..flag(Key::Plain, None, "plain")
+    },
+    Opt {
+        help: "print each command on stderr when it starts",
+        ..flag(Key::Trace, Some('t'), "verbose")
+    },
+    Opt {
+        help: "print each command on stdout, before its output (tagged, held, ordered \
+               with it)",
+        ..flag(Key::Verbose, Some('v'), "print-commands")
     },
     Opt {
         help: "print the manual page (roff) on stdout",

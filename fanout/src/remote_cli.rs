@@ -47,7 +47,6 @@ pub(crate) fn option(
             config.ssh_delay = Some(crate::values::seconds(name, &text)?);
         }
         Key::FilterHosts => config.filter_hosts = true,
-        Key::Plain => {}
         _ => unreachable!("{name} is parsed by cli"),
     }
     Ok(())

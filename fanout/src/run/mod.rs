@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 use procpump::{Reactor, Report, Sink, Stream};
 use procpump_adapters::{FileSink, Tail, Tee};
 
+use crate::bar::{GnuProgress, Now};
 use crate::cli::Config;
 use crate::console::{Console, StatusLine};
 use crate::halt::Counts;
@@ -53,6 +54,9 @@ pub(crate) struct Run {
     progress: Progress,
     /// How many jobs there are in all, once known.
     total: Option<u64>,
+    /// `--bar`, `--eta`, `--progress`: GNU parallel's texts, the jobs
+    /// completed on each host, the newest job's arguments.
+    gnu: Option<(GnuProgress, Vec<u64>, String)>,
 }
 
 impl Run {
@@ -65,7 +69,7 @@ impl Run {
     pub(crate) fn new(mut config: Config, sources: usize, reactor: Reactor) -> io::Result<Run> {
         crate::remote_cli::filter_hosts(&mut config);
         let status = Arc::new(StatusLine {
-            enabled: io::stderr().is_terminal(),
+            enabled: io::stderr().is_terminal() && config.gnu_progress.is_none(),
             shown: AtomicBool::new(false),
         });
         let out = Console::new(Box::new(io::stdout()), io::stdout().is_terminal(), &status);
@@ -86,11 +90,19 @@ impl Run {
         if let (Some(files), Some(ssh)) = (&mut launcher.files, &mut ssh) {
             files.send_basefiles(ssh);
         }
+        let gnu = config.gnu_progress.map(|style| {
+            let bar = GnuProgress::new(style);
+            let _ = err
+                .clone()
+                .write_all(bar.start(&schedule.host_counts(&[])).as_bytes());
+            (bar, vec![0; config.hosts.len().max(1)], String::new())
+        });
         Ok(Run {
+            gnu,
             launcher,
             reactor,
-            summary: Summary::new(config.summary, &err),
-            progress: Progress::new(status),
+            summary: Summary::new(config.summary.unwrap_or(io::stderr().is_terminal()), &err),
+            progress: Progress::new(Arc::clone(&status)),
             stopping: Stopping::new(config.grace),
             schedule,
             running: Running::default(),
@@ -137,10 +149,16 @@ impl Run {
     /// is due; else until something wakes it.
     fn wait_time(&self) -> Option<Duration> {
         let grace = self.stopping.grace_left(self.running.any_unkilled());
-        [self.schedule.delay_left(), grace, self.progress.redraw_in()]
-            .into_iter()
-            .flatten()
-            .min()
+        let gnu = self.gnu.as_ref().map(|(bar, _, _)| bar.redraw_in());
+        [
+            self.schedule.delay_left(),
+            grace,
+            self.progress.redraw_in(),
+            gnu,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Hands the reactor jobs until every slot is taken (or `--delay` says
@@ -179,6 +197,12 @@ impl Run {
         let job = self
             .launcher
             .job(&self.config, slot_of(&task, slot, &label), &command, remote);
+        if self.config.trace {
+            self.trace(&command);
+        }
+        if let Some((_, _, newest)) = &mut self.gnu {
+            *newest = shown(&crate::launch::join(&task.args));
+        }
         let started = Started {
             command,
             slot,
@@ -197,6 +221,13 @@ impl Run {
                 self.ended(started, Outcome::NotRun(err.to_string()), None, None);
             }
         }
+    }
+
+    /// `-t`: the command on stderr, as it starts.
+    fn trace(&mut self, command: &std::ffi::OsStr) {
+        use std::os::unix::ffi::OsStrExt;
+        let _ = self.err.write_all(command.as_bytes());
+        let _ = self.err.write_all(b"\n");
     }
 
     /// A job was reported: run it again (`--retries`), or count it, log
@@ -248,6 +279,9 @@ impl Run {
             outcome = Outcome::Failed(format!("output lost: {error}"));
         }
         self.log(&started, &outcome, report);
+        if let Some(completed) = self.gnu.as_mut().and_then(|g| g.1.get_mut(started.host)) {
+            *completed += 1;
+        }
         let host = self.schedule.host(started.host).name.clone();
         self.summary.add(&Ended {
             seq,
@@ -307,6 +341,27 @@ impl Run {
         let bytes = self.launcher.bytes.load(Ordering::Relaxed);
         let counts = self.counts();
         self.progress.draw(bytes, self.running.len(), &counts);
+        self.draw_gnu(false);
+    }
+
+    /// `--bar`, `--eta`, `--progress`: redraws GNU parallel's text when
+    /// it is due (`last`: the last time, always).
+    fn draw_gnu(&mut self, last: bool) {
+        let Some((bar, completed, newest)) = &mut self.gnu else {
+            return;
+        };
+        let hosts = self.schedule.host_counts(completed);
+        let now = Now {
+            hosts: &hosts,
+            started: self.schedule.started(),
+            completed: completed.iter().sum(),
+            total: self.total,
+            newest,
+        };
+        if let Some(text) = bar.draw(&now, last) {
+            let _ = self.err.write_all(text.as_bytes());
+            let _ = self.err.flush();
+        }
     }
 
     /// Prints what is still held and the summary; returns the exit status.
@@ -316,6 +371,8 @@ impl Run {
         }
         let _ = self.out.flush();
         self.progress.clear();
+        self.total = inputs.total();
+        self.draw_gnu(true);
         let mut err = self.err.clone();
         let unstarted = self.schedule.unstarted(inputs);
         self.summary.print(&mut err, self.stopping.why(), unstarted);

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::Config;
 use crate::inputs::Inputs;
+use crate::jobs::JobsFile;
 use crate::logins::Host;
 
 /// The most job slots (`{%}`) handed out, whatever `-j` and `-S` say.
@@ -75,6 +76,8 @@ pub(super) struct Schedule {
     /// `--onall`, `--nonall`: each argument runs on every host, one job
     /// at a time on each; the copies not started yet.
     onall: Option<super::onall::Copies>,
+    /// `-j FILE`: read again when a job ends.
+    jobs_file: Option<JobsFile>,
 }
 
 impl Schedule {
@@ -112,7 +115,33 @@ impl Schedule {
             delay: config.delay,
             last_start: None,
             onall: config.every_host.then(super::onall::Copies::default),
+            jobs_file: config.jobs_file.clone().map(|path| {
+                let mut file = JobsFile::new(path);
+                file.changed(); // what the parser read: its time is now known
+                file
+            }),
         }
+    }
+
+    /// Each host's counts for `--eta` and `--progress`, with `completed`
+    /// jobs each (by index).
+    pub(super) fn host_counts(&self, completed: &[u64]) -> Vec<crate::bar::HostCounts> {
+        let cpus = crate::jobs::cpus();
+        let hosts = self.hosts.iter().enumerate();
+        hosts
+            .map(|(index, h)| crate::bar::HostCounts {
+                name: h.host.name.clone().unwrap_or_else(|| "local".into()),
+                cpus: h.host.name.is_none().then_some(cpus),
+                slots: h.slots,
+                running: h.running,
+                completed: completed.get(index).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+
+    /// How many jobs were handed out (retries not counted again).
+    pub(super) fn started(&self) -> u64 {
+        self.seq
     }
 
     /// The host of index `index`.
@@ -221,6 +250,23 @@ impl Schedule {
     pub(super) fn release(&mut self, host: usize, slot: usize) {
         self.slots[slot] = false;
         self.hosts[host].running -= 1;
+        self.read_jobs_file();
+    }
+
+    /// `-j FILE`: when the file changed, its value is the slots of every
+    /// host `-S` gave no number of (this machine without `-S`).
+    fn read_jobs_file(&mut self) {
+        let Some(jobs) = self.jobs_file.as_mut().and_then(JobsFile::changed) else {
+            return;
+        };
+        for host in self.hosts.iter_mut().filter(|h| h.host.slots.is_none()) {
+            host.slots = jobs;
+        }
+        let capacity: usize = self.hosts.iter().map(|h| h.slots).sum();
+        let capacity = capacity.clamp(1, MOST_SLOTS);
+        if capacity > self.slots.len() {
+            self.slots.resize(capacity, false);
+        }
     }
 
     /// Whether a job that failed this run may run again (`--retries`).

@@ -92,7 +92,7 @@ fn ram_memory_stays_bounded() {
 fn a_4_gib_line() {
     const SIZE: u64 = 4 << 30;
     let line = format!("head -c {SIZE} /dev/zero | tr '\\0' x");
-    let (ran, counted, peak) = run_counting(&[":::", &line], |piece| {
+    let (ran, counted, peak) = run_counting(&["--summary", ":::", &line], |piece| {
         piece.len() == 1 << 20 && piece.iter().all(|&b| b == b'x')
     });
     assert_eq!(ran.code(), 0, "{}", ran.stderr);

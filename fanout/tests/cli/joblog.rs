@@ -99,11 +99,20 @@ fn the_command_column_is_the_command_after_substitution() {
 fn resume_skips_the_logged_jobs_and_resume_failed_reruns_the_failed() {
     let log = log_path("resume");
     let log_arg = log.to_str().unwrap();
-    let ran = run(&["--joblog", log_arg, "exit {}", ":::", "0", "1"]);
+    let ran = run(&["--summary", "--joblog", log_arg, "exit {}", ":::", "0", "1"]);
     assert_eq!(ran.code(), 1);
     // Jobs 1 and 2 are in the log: only 3 and 4 run.
     let ran = run(&[
-        "--resume", "--joblog", log_arg, "exit {}", ":::", "0", "1", "0", "2",
+        "--summary",
+        "--resume",
+        "--joblog",
+        log_arg,
+        "exit {}",
+        ":::",
+        "0",
+        "1",
+        "0",
+        "2",
     ]);
     assert_eq!(ran.code(), 1, "{}", ran.stderr);
     assert!(ran.totals().contains(" 2 jobs in "), "{}", ran.totals());
@@ -116,6 +125,7 @@ fn resume_skips_the_logged_jobs_and_resume_failed_reruns_the_failed() {
     assert_eq!(outcomes(&log), expected);
     // The failed ones (2 and 4) run again, under their own numbers.
     let ran = run(&[
+        "--summary",
         "--resume-failed",
         "--joblog",
         log_arg,
@@ -212,6 +222,7 @@ fn a_job_killed_by_a_signal_logs_exitval_0_and_the_signal() {
     let log = log_path("signal");
     let (first, second) = (unique_sleep(), unique_sleep());
     let child = command(&[
+        "--summary",
         "--joblog",
         log.to_str().unwrap(),
         "-j",

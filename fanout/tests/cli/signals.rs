@@ -23,6 +23,7 @@ fn all_gone(sleep: &str) -> bool {
 fn a_timeout_kills_the_whole_process_group() {
     let (polite, stubborn) = (unique_sleep(), unique_sleep());
     let ran = run(&[
+        "--summary",
         "--timeout",
         "0.5",
         "--grace",
@@ -70,9 +71,19 @@ fn sigint_kills_the_running_groups_prints_the_summary_and_exits_130() {
     let began = Instant::now();
     let long = sleepers(&sleep);
     let exec = format!("echo started; exec sleep {sleep}");
-    let child = command(&["-j", "3", "--seq-tag", ":::", &long, &exec, &long, "true"])
-        .spawn()
-        .unwrap();
+    let child = command(&[
+        "--summary",
+        "-j",
+        "3",
+        "--seq-tag",
+        ":::",
+        &long,
+        &exec,
+        &long,
+        "true",
+    ])
+    .spawn()
+    .unwrap();
     // Wait until the commands run (4 + 1 + 4 sleepers), then Ctrl-C.
     let running = eventually(Duration::from_secs(10), || {
         processes_with(&sleep).len() == 9
@@ -105,7 +116,7 @@ fn sigint_while_reading_commands_from_stdin_exits_130() {
     use std::io::Write;
     let began = Instant::now();
     let sleep = unique_sleep();
-    let mut child = command(&[])
+    let mut child = command(&["--summary"])
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -144,7 +155,7 @@ fn a_command_ignoring_sigterm_is_killed_after_the_grace_or_a_second_sigint() {
         let stubborn = format!("trap '' TERM; {}", sleepers(&sleep));
         // The grace is 30 s with a second SIGINT, 0.5 s without.
         let grace = if second_sigint { "30" } else { "0.5" };
-        let child = command(&["--grace", grace, ":::", &stubborn])
+        let child = command(&["--summary", "--grace", grace, ":::", &stubborn])
             .spawn()
             .unwrap();
         let running = eventually(Duration::from_secs(10), || {

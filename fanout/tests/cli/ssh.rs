@@ -78,7 +78,15 @@ fn an_unreachable_host_fails_its_jobs_only() {
     let config = sshd.config_with_unreachable("closed");
     let ssh = format!("ssh -F '{}'", config.display());
     let numbers: Vec<String> = (1..=6).map(|n| n.to_string()).collect();
-    let mut args = vec!["--ssh", &ssh, "-S", "1/closed,1/:", "echo {}", ":::"];
+    let mut args = vec![
+        "--summary",
+        "--ssh",
+        &ssh,
+        "-S",
+        "1/closed,1/:",
+        "echo {}",
+        ":::",
+    ];
     args.extend(numbers.iter().map(String::as_str));
     let ran = run(&args);
     let failed = ran

@@ -20,7 +20,7 @@ fn ten_thousand_commands_from_stdin() {
         }
     }
     let began = Instant::now();
-    let mut child = command(&["-j", "64", "--seq-tag"])
+    let mut child = command(&["--summary", "-j", "64", "--seq-tag"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
@@ -61,7 +61,7 @@ fn memory_stays_bounded_however_much_the_commands_print() {
     // 4 × 50 MB of lines, in line mode and with --group.
     for mode in [None, Some("--group")] {
         let print = "head -c 50000000 /dev/zero | tr '\\0' x | fold -w 100";
-        let mut args = vec!["-j", "4"];
+        let mut args = vec!["--summary", "-j", "4"];
         args.extend(mode);
         args.push(":::");
         args.extend([print; 4]);
@@ -80,16 +80,16 @@ fn memory_stays_bounded_however_much_the_commands_print() {
 
 #[test]
 fn commands_from_stdin_a_line_each_blank_lines_too() {
-    let ran = run_with_stdin(&[], b"echo one\n".to_vec());
+    let ran = run_with_stdin(&["--summary"], b"echo one\n".to_vec());
     assert_eq!(ran.code(), 0);
     assert_eq!(ran.stdout, "one\n");
     // As GNU parallel: a blank line is a job (an empty command) with its
     // own number.
-    let ran = run_with_stdin(&["-k"], b"echo one\n\necho three".to_vec());
+    let ran = run_with_stdin(&["--summary", "-k"], b"echo one\n\necho three".to_vec());
     assert_eq!(ran.code(), 0);
     assert_eq!(ran.stdout, "one\nthree\n");
     assert!(ran.summary(2).starts_with("[2] ok "), "{}", ran.stderr);
-    let ran = run_with_stdin(&[], Vec::new());
+    let ran = run_with_stdin(&["--summary"], Vec::new());
     assert_eq!(ran.code(), 0);
     assert!(
         ran.totals().starts_with("fanout: 0 jobs"),

@@ -82,17 +82,20 @@ impl Children {
             Ok(Ok(child)) => child,
             Ok(Err(report)) => {
                 self.table.release(slot);
-                delivery.deliver(report_to, *report);
+                delivery.deliver_unstarted(report_to, *report);
                 return false;
             }
             Err(panic) => {
                 self.table.release(slot);
+                shared.counts().dropped();
                 panic::resume_unwind(panic);
             }
         };
         if child.is_polled() {
             self.exit_polling.add();
         }
+        // Counted running before anyone hears that it started.
+        shared.counts().started();
         if let Some(waiter) = report_to.waiter() {
             waiter.started(child.pid());
         }

@@ -74,6 +74,24 @@ impl Delivery {
         }
     }
 
+    /// Hands over the report of a child that ran: it is no longer counted
+    /// running ([`Shared::counts`]) before anyone can see the report.
+    pub(crate) fn deliver_finished(&mut self, to: ReportTo, report: Report) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.counts().finished();
+        }
+        self.deliver(to, report);
+    }
+
+    /// Hands over the report of a queued child that never ran: it is no
+    /// longer counted queued before anyone can see the report.
+    pub(crate) fn deliver_unstarted(&mut self, to: ReportTo, report: Report) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.counts().dropped();
+        }
+        self.deliver(to, report);
+    }
+
     /// Hands `report` to where it goes.
     pub(crate) fn deliver(&mut self, to: ReportTo, report: Report) {
         match to {

@@ -40,8 +40,10 @@ impl Submission {
         Submission { id, job, waiter }
     }
 
-    /// The reactor stopped before taking it: its waiter is told so.
-    fn refuse(self) {
+    /// The reactor stopped before taking it: it is no longer counted, and
+    /// its waiter is told so.
+    fn refuse(self, shared: &Shared) {
+        shared.counts().dropped();
         if let Some(waiter) = self.waiter {
             waiter.set(Err(Error::Stopped { child: self.id }));
         }
@@ -246,9 +248,9 @@ impl Launcher {
 
     /// Tells the waiters of jobs still in the inbox that the reactor
     /// stopped.
-    pub(crate) fn refuse_submitted(&mut self) {
+    pub(crate) fn refuse_submitted(&mut self, shared: &Shared) {
         while let Ok(submission) = self.inbox.1.try_recv() {
-            submission.refuse();
+            submission.refuse(shared);
         }
     }
 }
@@ -408,7 +410,7 @@ fn report_unstarted(
     log::debug!("{error}");
     let sinks = end_unstarted_pair(child.sinks);
     let report = Report::unstarted(id, child.program, sinks, child.started, error, child.label);
-    delivery.deliver(report_to, report);
+    delivery.deliver_unstarted(report_to, report);
 }
 
 /// Reports a queued child that will not start.

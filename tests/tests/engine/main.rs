@@ -13,6 +13,7 @@
 mod background;
 mod deadlock;
 mod flow;
+mod handle_counts;
 mod kill;
 mod linger;
 mod many_children;

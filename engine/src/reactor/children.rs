@@ -95,10 +95,7 @@ impl Children {
             self.exit_polling.add();
         }
         // Counted running before anyone hears that it started.
-        shared.counts().started();
-        if let Some(waiter) = report_to.waiter() {
-            waiter.started(child.pid());
-        }
+        delivery.started(&report_to, child.pid());
         for signal in signals {
             if let Err(err) = child.signal(signal) {
                 log::debug!("{signal} to {id}: {err}");

@@ -222,7 +222,7 @@ impl Reactor {
     /// [`Error::Signal`] if `kill(2)` fails.
     pub fn signal(&mut self, child: ChildId, signal: Signal) -> Result<()> {
         let Some(running) = self.children.by_id_mut(child) else {
-            return Err(Error::NotRunning { child });
+            return self.signal_pipeline(child, signal);
         };
         running.signal(signal).map_err(|source| Error::Signal {
             child,
@@ -390,7 +390,10 @@ impl Reactor {
 
     /// The spawner is back with a child (or an error): wire it.
     fn launched(&mut self, id: ChildId, outcome: io::Result<Child>) {
-        let Some(started) = self.launcher.launched(id, outcome, &mut self.delivery) else {
+        let launched = self
+            .launcher
+            .launched(&self.shared, id, outcome, &mut self.delivery);
+        let Some(started) = launched else {
             return;
         };
         let timeout = started.plan.lifecycle.timeout;

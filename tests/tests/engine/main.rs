@@ -19,6 +19,7 @@ mod linger;
 mod many_children;
 mod missing_program;
 mod pipe_budget;
+mod pipeline;
 mod promises;
 mod report_display;
 mod reports_never_lost;

@@ -446,6 +446,9 @@ fn report_cancelled(submission: Submission, delivery: &mut Delivery) {
     if let Some((_, rejected)) = parts.conflict {
         end_unstarted(rejected);
     }
+    for stage in parts.stages {
+        end_unstarted_pair(stage.into_parts().sinks);
+    }
     let error = Error::Cancelled {
         child: id,
         program: program.clone(),

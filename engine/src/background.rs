@@ -140,10 +140,14 @@ impl Handle {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             let submission = Submission::new(id, job, Some(Arc::clone(&waiter)));
+            // Counted before it is handed over, so that it is never missed
+            // between the inbox and the reactor's queue.
+            self.inner.shared.counts().queued();
             if *alive && self.inner.inbox.send(submission).is_ok() {
                 // The request keeps the job's place among the requests.
                 self.inner.shared.request(Request::Submitted);
             } else {
+                self.inner.shared.counts().dropped();
                 waiter.set(Err(Error::Stopped { child: id }));
             }
         }
@@ -155,6 +159,12 @@ impl Handle {
     }
 
     /// Children queued (handed over and not yet started, or being started).
+    ///
+    /// The counts change when a child does, before its
+    /// [`ChildHandle`] is told: once [`ChildHandle::wait_started`] has
+    /// returned a pid the child counts as running, and once
+    /// [`ChildHandle::wait`] has returned its report it is no longer
+    /// counted, however busy the reactor is.
     ///
     /// # Examples
     ///
@@ -181,12 +191,32 @@ impl Handle {
     /// # }
     /// ```
     pub fn queued(&self) -> usize {
-        self.inner.inbox.len() + self.inner.shared.counts().0
+        self.inner.shared.counts().get().0
     }
 
-    /// Children running (started and not yet reported).
+    /// Children running (started and not yet reported). Updated as
+    /// [`queued`](Handle::queued) is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Handle, Job};
+    /// use std::process::Command;
+    ///
+    /// let handle = Handle::start()?;
+    /// let mut sleep = Command::new("sleep");
+    /// sleep.arg("0.1");
+    /// let child = handle.spawn(Job::new(sleep).stdout(Discard));
+    /// child.wait_started();
+    /// assert_eq!(handle.running(), 1);
+    /// child.wait()?;
+    /// assert_eq!(handle.running(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn running(&self) -> usize {
-        self.inner.shared.counts().1
+        self.inner.shared.counts().get().1
     }
 
     /// Stops the reactor thread: kills and reaps every child still running

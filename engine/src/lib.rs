@@ -107,6 +107,6 @@ pub use background::{ChildHandle, Handle};
 pub use base::{ChildId, Error, Options, Result, Signal, Stream, Terminal};
 pub use channel::{ChannelSink, OnDisconnect};
 pub use io::{Chunk, Discard, Fill, Flow, Input, IntoSink, Sink, Source, StreamEnd};
-pub use job::{Event, InputReport, Job, OutputReport, Report};
+pub use job::{Event, InputReport, Job, OutputReport, Pipeline, Report};
 pub use mailbox::{Control, Resumer, StreamContext, Waker};
 pub use reactor::Reactor;

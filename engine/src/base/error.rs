@@ -115,6 +115,19 @@ pub enum Error {
         /// The child.
         child: ChildId,
     },
+    /// A stage of a [`Pipeline`](crate::Pipeline) failed (it could not
+    /// start, or its job was invalid): the pipeline did not run, and the
+    /// stages that had started were killed and reaped.
+    Stage {
+        /// The pipeline.
+        child: ChildId,
+        /// The stage, from 0.
+        stage: usize,
+        /// The stage's program.
+        program: String,
+        /// What happened to the stage.
+        source: Box<Error>,
+    },
     /// The reactor itself failed (its poller could not be created or
     /// waited on). No child is affected by this error alone.
     Reactor(io::Error),
@@ -134,7 +147,8 @@ impl Error {
             | Error::Signal { child, .. }
             | Error::ReportSent { child }
             | Error::ReportTaken { child }
-            | Error::Stopped { child } => Some(*child),
+            | Error::Stopped { child }
+            | Error::Stage { child, .. } => Some(*child),
             Error::Reactor(_) => None,
         }
     }
@@ -148,6 +162,7 @@ impl Error {
             (None, Error::Cancelled { .. }) => io::ErrorKind::Interrupted,
             (None, Error::NotRunning { .. }) => io::ErrorKind::NotFound,
             (None, Error::InvalidJob { .. }) => io::ErrorKind::InvalidInput,
+            (None, Error::Stage { source, .. }) => source.kind(),
             (None, _) => io::ErrorKind::Other,
         }
     }
@@ -165,6 +180,7 @@ impl Error {
             | Error::NotRunning { .. }
             | Error::ReportSent { .. }
             | Error::ReportTaken { .. }
+            | Error::Stage { .. }
             | Error::Stopped { .. } => None,
         }
     }
@@ -219,8 +235,23 @@ impl Error {
             Error::ReportSent { .. } => f.write_str(": its report went to its events channel"),
             Error::ReportTaken { .. } => f.write_str(": its report was already taken"),
             Error::Stopped { .. } => f.write_str(": the reactor stopped before reporting it"),
+            Error::Stage {
+                stage,
+                program,
+                source,
+                ..
+            } => write!(f, ": stage {stage} (`{program}`){}", Stage(source)),
             Error::Reactor(source) => write!(f, "reactor: {source}"),
         }
+    }
+}
+
+/// What happened to a stage, after the stage names itself.
+struct Stage<'a>(&'a Error);
+
+impl fmt::Display for Stage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_what(f)
     }
 }
 
@@ -255,6 +286,17 @@ impl Clone for Error {
             Error::ReportSent { child } => Error::ReportSent { child: *child },
             Error::ReportTaken { child } => Error::ReportTaken { child: *child },
             Error::Stopped { child } => Error::Stopped { child: *child },
+            Error::Stage {
+                child,
+                stage,
+                program,
+                source,
+            } => Error::Stage {
+                child: *child,
+                stage: *stage,
+                program: program.clone(),
+                source: source.clone(),
+            },
             _ => Error::Reactor(io::Error::other(self.to_string())),
         }
     }
@@ -326,7 +368,8 @@ impl Error {
             | Error::Wait { program, .. }
             | Error::Signal { program, .. }
             | Error::Cancelled { program, .. }
-            | Error::InvalidJob { program, .. } => Some(program),
+            | Error::InvalidJob { program, .. }
+            | Error::Stage { program, .. } => Some(program),
             Error::NotRunning { .. }
             | Error::ReportSent { .. }
             | Error::ReportTaken { .. }

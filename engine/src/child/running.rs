@@ -32,6 +32,9 @@ pub(crate) struct Plan {
     /// When it was handed to the spawner.
     pub(crate) started: Instant,
     pub(crate) label: Option<Label>,
+    /// The process group it joined (a pipeline's later stage): signals go
+    /// to the whole group.
+    pub(crate) group: Option<u32>,
 }
 
 /// What the reactor does next for a child, after it handled an event.
@@ -69,6 +72,8 @@ pub(crate) struct Running {
     pub(super) error: Option<Error>,
     pub(super) timed_out: bool,
     pub(super) label: Option<Label>,
+    /// The group it joined, if not its own ([`Plan::group`]).
+    pub(super) joined: Option<u32>,
 }
 
 impl Running {
@@ -241,6 +246,7 @@ impl Running {
             error,
             timed_out: self.timed_out,
             label: self.label,
+            stages: Vec::new(),
         }
     }
 
@@ -278,7 +284,8 @@ impl Running {
 
     /// The child's process group, if it has one of its own.
     fn group(&self) -> Option<u32> {
-        self.lifecycle.process_group.then(|| self.process.id())
+        self.joined
+            .or_else(|| self.lifecycle.process_group.then(|| self.process.id()))
     }
 
     pub(super) fn streams_done(&self) -> bool {

@@ -49,10 +49,12 @@ impl Running {
             lifecycle,
             started,
             label,
+            group,
         } = plan;
         log::debug!("child {id} ({program}) started, pid {}", process.id());
         let mut running = Running::new(id, program, process, started, linger, lifecycle);
         running.label = label;
+        running.joined = group;
         let wired = panic::catch_unwind(AssertUnwindSafe(|| {
             running.wire(slot, stdin, sinks, combined_output, shared, watch_exit)
         }));
@@ -96,6 +98,7 @@ impl Running {
             error: None,
             timed_out: false,
             label: None,
+            joined: None,
         }
     }
 

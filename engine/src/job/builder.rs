@@ -61,6 +61,9 @@ pub struct Job {
     /// The first call that contradicted an earlier one, and the sinks it
     /// was given: the job will not start.
     conflict: Option<(String, Vec<BoxSink>)>,
+    /// The stages after this one, when this job is the first stage of a
+    /// [`Pipeline`](crate::Pipeline).
+    stages: Vec<Job>,
 }
 
 /// A caller's value that comes back in the report.
@@ -110,6 +113,8 @@ pub(crate) struct Parts {
     pub(crate) label: Option<Label>,
     /// Why the job must not start, and the sinks the offending calls gave.
     pub(crate) conflict: Option<(String, Vec<BoxSink>)>,
+    /// The later stages of a pipeline this job is the first stage of.
+    pub(crate) stages: Vec<Job>,
 }
 
 /// When and how a child is stopped.
@@ -143,6 +148,7 @@ impl Job {
             lifecycle: Lifecycle::default(),
             label: None,
             conflict: None,
+            stages: Vec::new(),
         }
     }
 
@@ -371,6 +377,7 @@ impl Job {
             lifecycle,
             label,
             conflict,
+            stages,
         } = self;
         let mut terminal = None;
         let (sinks, merged, events) = match outputs {
@@ -396,7 +403,22 @@ impl Job {
             lifecycle,
             label,
             conflict,
+            stages,
         }
+    }
+
+    /// Makes this job the first stage of a pipeline whose later stages are
+    /// `stages`, all under `lifecycle`.
+    pub(crate) fn into_pipeline(mut self, stages: Vec<Job>, lifecycle: Lifecycle) -> Job {
+        self.stages = stages;
+        self.lifecycle = lifecycle;
+        self
+    }
+
+    /// The stop signal and grace this job was given (a pipeline takes its
+    /// first stage's).
+    pub(crate) fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle
     }
 
     /// A value of the caller's that comes back in the child's

@@ -4,11 +4,13 @@
 
 mod builder;
 mod event;
+mod pipeline;
 mod report;
 mod waiter;
 
 pub use builder::Job;
 pub use event::Event;
+pub use pipeline::Pipeline;
 pub use report::{InputReport, OutputReport, Report};
 
 // For the layers above.

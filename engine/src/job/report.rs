@@ -99,6 +99,8 @@ pub struct Report {
     pub(crate) error: Option<Error>,
     pub(crate) timed_out: bool,
     pub(crate) label: Option<Label>,
+    /// A pipeline's stages, each reported as a child of its own.
+    pub(crate) stages: Vec<Report>,
 }
 
 impl Report {
@@ -125,7 +127,95 @@ impl Report {
             error: Some(error),
             timed_out: false,
             label,
+            stages: Vec::new(),
         }
+    }
+
+    /// A [`Pipeline`](crate::Pipeline)'s stages, first to last, each
+    /// reported as a child of its own (its status, its stderr, the bytes
+    /// the reactor saw); empty for a job that is not a pipeline. The
+    /// pipeline's own [`status`](Report::status) is its last stage's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Job, Pipeline, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let pipeline = Pipeline::new(Job::new(Command::new("false")))
+    ///     .pipe(Job::new(Command::new("cat")).stdout(Discard));
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(pipeline.into());
+    /// let report = reactor.run()?.remove(0);
+    /// assert_eq!(report.stages()[0].code(), Some(1));
+    /// assert_eq!(report.stages()[1].code(), Some(0));
+    /// assert_eq!(report.code(), Some(0));
+    /// assert!(!report.success());
+    /// assert_eq!(report.failed_stage(), Some(0));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn stages(&self) -> &[Report] {
+        &self.stages
+    }
+
+    /// The stages' reports, to take their sinks
+    /// ([`take_sink`](Report::take_sink)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Discard, Flow, Job, Pipeline, Reactor, Sink, Stream};
+    /// use std::process::Command;
+    ///
+    /// #[derive(Default)]
+    /// struct Count(usize);
+    /// impl Sink for Count {
+    ///     fn chunk(&mut self, chunk: &[u8]) -> Flow {
+    ///         self.0 += chunk.len();
+    ///         Flow::Continue
+    ///     }
+    /// }
+    ///
+    /// let mut ls = Command::new("ls");
+    /// ls.arg("/nonexistent");
+    /// let pipeline = Pipeline::new(Job::new(ls).stderr(Count::default()))
+    ///     .pipe(Job::new(Command::new("cat")).stdout(Discard));
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(pipeline.into());
+    /// let mut report = reactor.run()?.remove(0);
+    /// let stderr: Count = report.stages_mut()[0].take_sink(Stream::Stderr).unwrap();
+    /// assert!(stderr.0 > 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn stages_mut(&mut self) -> &mut [Report] {
+        &mut self.stages
+    }
+
+    /// The first stage of a pipeline that did not succeed, `set -o
+    /// pipefail`'s culprit; `None` if every stage succeeded (or this is not
+    /// a pipeline).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> procpump::Result<()> {
+    /// use procpump::{Job, Pipeline, Reactor};
+    /// use std::process::Command;
+    ///
+    /// let pipeline = Pipeline::new(Job::new(Command::new("true")))
+    ///     .pipe(Job::new(Command::new("false")));
+    /// let mut reactor = Reactor::new()?;
+    /// reactor.spawn(pipeline.into());
+    /// assert_eq!(reactor.run()?[0].failed_stage(), Some(1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn failed_stage(&self) -> Option<usize> {
+        self.stages.iter().position(|stage| !stage.success())
     }
 
     /// The label given to the job ([`Job::label`](crate::Job::label)), if
@@ -187,9 +277,12 @@ impl Report {
         self.status
     }
 
-    /// True when the child started, exited with code 0 and nothing failed.
+    /// True when the child started, exited with code 0 and nothing failed;
+    /// for a [`Pipeline`](crate::Pipeline), when every stage did.
     pub fn success(&self) -> bool {
-        self.error.is_none() && self.status.is_some_and(|status| status.success())
+        self.error.is_none()
+            && self.status.is_some_and(|status| status.success())
+            && self.stages.iter().all(Report::success)
     }
 
     /// The exit code, if the child exited normally.

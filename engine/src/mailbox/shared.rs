@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io;
 use std::process::Child;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::mailbox::budget::PipeBudget;
@@ -59,10 +59,9 @@ pub(crate) struct Shared {
     pub(crate) watcher: Watcher,
     requests: Mutex<Vec<Request>>,
     next_id: AtomicU64,
-    /// Children queued (or being started) and running, as of the reactor's
-    /// last turn.
-    queued: AtomicUsize,
-    running: AtomicUsize,
+    /// Children queued (or being started) and running, updated at each
+    /// transition, before the waiter or the caller hears of it.
+    counts: Counts,
 }
 
 impl Shared {
@@ -73,23 +72,13 @@ impl Shared {
             watcher: Watcher::default(),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(0),
-            queued: AtomicUsize::new(0),
-            running: AtomicUsize::new(0),
+            counts: Counts::default(),
         }
     }
 
-    /// The reactor says how many children are queued and running.
-    pub(crate) fn publish(&self, queued: usize, running: usize) {
-        self.queued.store(queued, Ordering::Relaxed);
-        self.running.store(running, Ordering::Relaxed);
-    }
-
-    /// Children queued and running, as last published.
-    pub(crate) fn counts(&self) -> (usize, usize) {
-        (
-            self.queued.load(Ordering::Relaxed),
-            self.running.load(Ordering::Relaxed),
-        )
+    /// Children queued (or being started) and running.
+    pub(crate) fn counts(&self) -> &Counts {
+        &self.counts
     }
 
     /// Leaves `request` for the reactor and wakes it.
@@ -130,6 +119,74 @@ impl Shared {
     /// Takes every request left so far, in order.
     pub(crate) fn take_requests(&self) -> Vec<Request> {
         std::mem::take(&mut *self.requests.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// How many children are queued and how many run, both in one word so
+/// that a child moving from one to the other is never counted twice or
+/// missed. Each transition is counted before anyone is told of it: a job
+/// is counted queued before it is handed to the reactor, running before
+/// its waiter learns its pid, and no longer before its report goes out.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    /// Queued in the high half, running in the low half.
+    word: AtomicU64,
+}
+
+impl Counts {
+    const QUEUED: u64 = 1 << 32;
+    const RUNNING: u64 = 1;
+
+    /// A job was queued (or is about to be handed over).
+    pub(crate) fn queued(&self) {
+        self.update(|word| word + Counts::QUEUED);
+    }
+
+    /// A queued job will never run (refused, cancelled, failed to start).
+    pub(crate) fn dropped(&self) {
+        self.update(|word| {
+            if word >= Counts::QUEUED {
+                word - Counts::QUEUED
+            } else {
+                word
+            }
+        });
+    }
+
+    /// A queued job started running.
+    pub(crate) fn started(&self) {
+        self.update(|word| {
+            if word >= Counts::QUEUED {
+                word - Counts::QUEUED + Counts::RUNNING
+            } else {
+                word + Counts::RUNNING
+            }
+        });
+    }
+
+    /// A running child is done (about to be reported).
+    pub(crate) fn finished(&self) {
+        self.update(|word| {
+            if word & 0xffff_ffff > 0 {
+                word - Counts::RUNNING
+            } else {
+                word
+            }
+        });
+    }
+
+    /// Children queued and running.
+    pub(crate) fn get(&self) -> (usize, usize) {
+        let word = self.word.load(Ordering::Acquire);
+        ((word >> 32) as usize, (word & 0xffff_ffff) as usize)
+    }
+
+    fn update(&self, change: impl Fn(u64) -> u64) {
+        let _ = self
+            .word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                Some(change(word))
+            });
     }
 }
 

@@ -82,20 +82,20 @@ impl Children {
             Ok(Ok(child)) => child,
             Ok(Err(report)) => {
                 self.table.release(slot);
-                delivery.deliver(report_to, *report);
+                delivery.deliver_unstarted(report_to, *report);
                 return false;
             }
             Err(panic) => {
                 self.table.release(slot);
+                shared.counts().dropped();
                 panic::resume_unwind(panic);
             }
         };
         if child.is_polled() {
             self.exit_polling.add();
         }
-        if let Some(waiter) = report_to.waiter() {
-            waiter.started(child.pid());
-        }
+        // Counted running before anyone hears that it started.
+        delivery.started(&report_to, child.pid());
         for signal in signals {
             if let Err(err) = child.signal(signal) {
                 log::debug!("{signal} to {id}: {err}");

@@ -13,7 +13,8 @@ use crate::base::Output;
 use crate::job::ReportSlot;
 use crate::mailbox::Sendable;
 use crate::mailbox::{Request, Shared};
-use crate::{Error, Event, Report, StreamEnd};
+use crate::reactor::pipeline::{Done, Pipelines};
+use crate::{ChildId, Error, Event, Report, StreamEnd};
 
 /// Where a child's report goes.
 pub(super) enum ReportTo {
@@ -25,6 +26,8 @@ pub(super) enum ReportTo {
     Events(Sender<Event>, Option<Arc<ReportSlot>>),
     /// To the [`ChildHandle`](crate::ChildHandle) waiting for it.
     Slot(Arc<ReportSlot>),
+    /// Into the report of a pipeline, as its stage `index`.
+    Stage { pipeline: ChildId, index: usize },
 }
 
 impl ReportTo {
@@ -32,7 +35,7 @@ impl ReportTo {
     pub(crate) fn waiter(&self) -> Option<&Arc<ReportSlot>> {
         match self {
             ReportTo::Slot(waiter) | ReportTo::Events(_, Some(waiter)) => Some(waiter),
-            ReportTo::Caller | ReportTo::Events(_, None) => None,
+            ReportTo::Caller | ReportTo::Events(_, None) | ReportTo::Stage { .. } => None,
         }
     }
 
@@ -63,6 +66,8 @@ pub(super) struct Delivery {
     /// For events channels that were full.
     outbox: Vec<(Sender<Event>, Event)>,
     shared: Weak<Shared>,
+    /// Pipelines whose stages are not all reported.
+    pub(super) pipelines: Pipelines,
 }
 
 impl Delivery {
@@ -71,12 +76,71 @@ impl Delivery {
             finished: Vec::new(),
             outbox: Vec::new(),
             shared: Arc::downgrade(shared),
+            pipelines: Pipelines::default(),
+        }
+    }
+
+    /// A child started, with process id `pid`: it is counted running,
+    /// then its waiter (a pipeline's, for its first stage) is told.
+    pub(crate) fn started(&mut self, to: &ReportTo, pid: u32) {
+        let to = match *to {
+            ReportTo::Stage { index: 0, pipeline } => self.pipelines.started(pipeline),
+            ReportTo::Stage { .. } => None,
+            _ => Some(to),
+        };
+        let Some(to) = to else { return };
+        if let Some(shared) = self.shared.upgrade() {
+            shared.counts().started();
+        }
+        if let Some(waiter) = to.waiter() {
+            waiter.started(pid);
+        }
+    }
+
+    /// Hands over the report of a child that ran: it is no longer counted
+    /// running ([`Shared::counts`]) before anyone can see the report.
+    pub(crate) fn deliver_finished(&mut self, to: ReportTo, report: Report) {
+        self.uncount(&to, true);
+        self.deliver(to, report);
+    }
+
+    /// Hands over the report of a queued child that never ran: it is no
+    /// longer counted queued before anyone can see the report.
+    pub(crate) fn deliver_unstarted(&mut self, to: ReportTo, report: Report) {
+        self.uncount(&to, false);
+        self.deliver(to, report);
+    }
+
+    /// A child is no longer counted, `running` or queued (a pipeline's
+    /// stage counts with its pipeline's report).
+    fn uncount(&self, to: &ReportTo, running: bool) {
+        if matches!(to, ReportTo::Stage { .. }) {
+            return;
+        }
+        if let Some(shared) = self.shared.upgrade() {
+            if running {
+                shared.counts().finished();
+            } else {
+                shared.counts().dropped();
+            }
         }
     }
 
     /// Hands `report` to where it goes.
     pub(crate) fn deliver(&mut self, to: ReportTo, report: Report) {
         match to {
+            ReportTo::Stage { pipeline, index } => {
+                let done = self.pipelines.stage_done(pipeline, index, report);
+                if let Some(Done {
+                    report_to,
+                    report,
+                    counted,
+                }) = done
+                {
+                    self.uncount(&report_to, counted);
+                    self.deliver(report_to, report);
+                }
+            }
             ReportTo::Caller => self.finished.push(report),
             ReportTo::Slot(waiter) => waiter.set(Ok(report)),
             ReportTo::Events(sender, waiter) => {

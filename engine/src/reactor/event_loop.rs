@@ -124,6 +124,7 @@ impl Reactor {
     /// [`Error::Spawn`], naming the program, and the other children run on.
     pub fn spawn(&mut self, job: Job) -> ChildId {
         let id = self.shared.next_id();
+        self.shared.counts().queued();
         self.launcher.queue(id, job, None);
         id
     }
@@ -221,7 +222,7 @@ impl Reactor {
     /// [`Error::Signal`] if `kill(2)` fails.
     pub fn signal(&mut self, child: ChildId, signal: Signal) -> Result<()> {
         let Some(running) = self.children.by_id_mut(child) else {
-            return Err(Error::NotRunning { child });
+            return self.signal_pipeline(child, signal);
         };
         running.signal(signal).map_err(|source| Error::Signal {
             child,
@@ -290,8 +291,6 @@ impl Reactor {
         for (slot, next) in self.children.poll_exits(now) {
             self.follow(slot, next, now);
         }
-        self.shared
-            .publish(self.launcher.len(), self.children.len());
         Ok(())
     }
 
@@ -375,7 +374,7 @@ impl Reactor {
     /// Reports the child in `slot`, and frees the slot.
     fn finish(&mut self, slot: usize, now: Instant) {
         if let Some((report_to, report)) = self.children.finish(slot, now) {
-            self.delivery.deliver(report_to, report);
+            self.delivery.deliver_finished(report_to, report);
         }
     }
 
@@ -391,7 +390,10 @@ impl Reactor {
 
     /// The spawner is back with a child (or an error): wire it.
     fn launched(&mut self, id: ChildId, outcome: io::Result<Child>) {
-        let Some(started) = self.launcher.launched(id, outcome, &mut self.delivery) else {
+        let launched = self
+            .launcher
+            .launched(&self.shared, id, outcome, &mut self.delivery);
+        let Some(started) = launched else {
             return;
         };
         let timeout = started.plan.lifecycle.timeout;
@@ -426,19 +428,18 @@ impl Reactor {
         self.launcher
             .stop(&self.shared, requests, &mut self.delivery);
         for (report_to, report) in self.children.kill_all() {
-            self.delivery.deliver(report_to, report);
+            self.delivery.deliver_finished(report_to, report);
         }
         // Groups still due their SIGKILL get it now.
         for group in self.timers.clear() {
             let _ = Signal::KILL.send_group(group);
         }
-        self.shared.publish(0, 0);
     }
 
     /// After the thread of a background reactor stopped: the waiters of
     /// jobs that arrived too late are told.
     pub(crate) fn refuse_submitted(&mut self) {
-        self.launcher.refuse_submitted();
+        self.launcher.refuse_submitted(&self.shared);
     }
 }
 

@@ -18,6 +18,7 @@ use crate::job::{Label, Parts};
 use crate::mailbox::{Request, Shared};
 use crate::reactor::delivery::{Delivery, ReportTo};
 use crate::reactor::spawner::Spawner;
+use crate::reactor::stages::Held;
 use crate::sys;
 use crate::{ChildId, Error, Event, Input, Job, Report, Signal, Source, StreamEnd, Terminal};
 
@@ -40,8 +41,10 @@ impl Submission {
         Submission { id, job, waiter }
     }
 
-    /// The reactor stopped before taking it: its waiter is told so.
-    fn refuse(self) {
+    /// The reactor stopped before taking it: it is no longer counted, and
+    /// its waiter is told so.
+    fn refuse(self, shared: &Shared) {
+        shared.counts().dropped();
         if let Some(waiter) = self.waiter {
             waiter.set(Err(Error::Stopped { child: self.id }));
         }
@@ -49,9 +52,9 @@ impl Submission {
 }
 
 /// A child with the spawner thread: what it needs once started.
-struct Launch {
-    plan: Plan,
-    report_to: ReportTo,
+pub(super) struct Launch {
+    pub(super) plan: Plan,
+    pub(super) report_to: ReportTo,
 }
 
 /// A child the spawner started, ready to be wired.
@@ -70,12 +73,15 @@ pub(super) struct Launcher {
     /// Jobs from other threads, each announced by a
     /// [`Request::Submitted`] (so it keeps its place among requests).
     inbox: (Sender<Submission>, Receiver<Submission>),
-    launching: HashMap<ChildId, Launch>,
+    pub(super) launching: HashMap<ChildId, Launch>,
     /// Signals for children not started yet, sent once they are.
     on_start: Vec<(ChildId, Signal)>,
-    spawner: Spawner,
+    pub(super) spawner: Spawner,
     /// The linger of jobs that do not set theirs.
-    linger: Duration,
+    pub(super) linger: Duration,
+    /// The later stages of pipelines whose first stage is with the
+    /// spawner: they join its process group once it has started.
+    pub(super) held: HashMap<ChildId, Vec<Held>>,
 }
 
 impl Launcher {
@@ -87,6 +93,7 @@ impl Launcher {
             on_start: Vec::new(),
             spawner: Spawner::default(),
             linger,
+            held: HashMap::new(),
         }
     }
 
@@ -139,7 +146,12 @@ impl Launcher {
                 break;
             };
             let Submission { id, job, waiter } = submission;
-            let (plan, events, command) = prepare(job.into_parts(), self.linger);
+            let parts = job.into_parts();
+            if !parts.stages.is_empty() {
+                self.start_pipeline(shared, id, parts, waiter, delivery);
+                continue;
+            }
+            let (plan, events, command) = prepare(parts, self.linger);
             let launch = Launch {
                 plan,
                 report_to: ReportTo::new(events, waiter),
@@ -158,6 +170,7 @@ impl Launcher {
     /// reported).
     pub(crate) fn launched(
         &mut self,
+        shared: &Arc<Shared>,
         id: ChildId,
         outcome: io::Result<Child>,
         delivery: &mut Delivery,
@@ -167,6 +180,7 @@ impl Launcher {
             Ok(process) => process,
             Err(err) => {
                 not_started(id, launch, Unstarted::Spawn(err), delivery);
+                self.cancel_held(id, delivery);
                 return None;
             }
         };
@@ -177,6 +191,11 @@ impl Launcher {
             }
             target != id
         });
+        if signals.contains(&Signal::KILL) {
+            self.cancel_held(id, delivery);
+        } else {
+            self.release_held(shared, id, process.id(), delivery);
+        }
         Some(Started {
             id,
             process,
@@ -241,14 +260,18 @@ impl Launcher {
                 abandon(id, launch, outcome, delivery);
             }
         }
+        let pipelines: Vec<ChildId> = self.held.keys().copied().collect();
+        for id in pipelines {
+            self.cancel_held(id, delivery);
+        }
         self.on_start.clear();
     }
 
     /// Tells the waiters of jobs still in the inbox that the reactor
     /// stopped.
-    pub(crate) fn refuse_submitted(&mut self) {
+    pub(crate) fn refuse_submitted(&mut self, shared: &Shared) {
         while let Ok(submission) = self.inbox.1.try_recv() {
-            submission.refuse();
+            submission.refuse(shared);
         }
     }
 }
@@ -256,7 +279,7 @@ impl Launcher {
 /// Prepares a job's command: its pipes (one shared pipe for a merged
 /// stream), its process group. Returns what the child needs once started,
 /// its events channel, and the command (or why it cannot start).
-fn prepare(
+pub(super) fn prepare(
     parts: Parts,
     linger: Duration,
 ) -> (Plan, Option<Sender<Event>>, Result<Command, Unstarted>) {
@@ -271,6 +294,7 @@ fn prepare(
         lifecycle,
         label,
         conflict,
+        stages: _,
     } = parts;
     let mut plan = Plan {
         program: command.get_program().to_string_lossy().into_owned(),
@@ -281,6 +305,7 @@ fn prepare(
         lifecycle,
         started: Instant::now(),
         label,
+        group: None,
     };
     if let Some((reason, rejected)) = conflict {
         end_unstarted(rejected);
@@ -304,11 +329,13 @@ fn prepare(
 }
 
 /// Why a child did not start.
-enum Unstarted {
+pub(super) enum Unstarted {
     /// Its job contradicts itself ([`Error::InvalidJob`]).
     Invalid(String),
     /// Spawning it failed ([`Error::Spawn`]).
     Spawn(io::Error),
+    /// Another stage of its pipeline did not start ([`Error::Cancelled`]).
+    Cancelled,
 }
 
 /// Gives the child its stdin: a pipe for a source (returned, to write
@@ -408,7 +435,7 @@ fn report_unstarted(
     log::debug!("{error}");
     let sinks = end_unstarted_pair(child.sinks);
     let report = Report::unstarted(id, child.program, sinks, child.started, error, child.label);
-    delivery.deliver(report_to, report);
+    delivery.deliver_unstarted(report_to, report);
 }
 
 /// Reports a queued child that will not start.
@@ -418,6 +445,9 @@ fn report_cancelled(submission: Submission, delivery: &mut Delivery) {
     let parts = job.into_parts();
     if let Some((_, rejected)) = parts.conflict {
         end_unstarted(rejected);
+    }
+    for stage in parts.stages {
+        end_unstarted_pair(stage.into_parts().sinks);
     }
     let error = Error::Cancelled {
         child: id,
@@ -434,7 +464,7 @@ fn report_cancelled(submission: Submission, delivery: &mut Delivery) {
 }
 
 /// Reports a child that could not start.
-fn not_started(id: ChildId, launch: Launch, why: Unstarted, delivery: &mut Delivery) {
+pub(super) fn not_started(id: ChildId, launch: Launch, why: Unstarted, delivery: &mut Delivery) {
     let Launch { plan, report_to } = launch;
     let program = plan.program.clone();
     let error = match why {
@@ -448,6 +478,7 @@ fn not_started(id: ChildId, launch: Launch, why: Unstarted, delivery: &mut Deliv
             program,
             reason,
         },
+        Unstarted::Cancelled => Error::Cancelled { child: id, program },
     };
     report_unstarted(id, plan.into(), error, report_to, delivery);
 }

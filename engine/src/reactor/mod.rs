@@ -7,8 +7,10 @@ mod delivery;
 mod embedding;
 mod event_loop;
 mod launch;
+mod pipeline;
 mod slab;
 mod spawner;
+mod stages;
 mod timers;
 
 pub use event_loop::Reactor;

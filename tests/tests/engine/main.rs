@@ -13,11 +13,13 @@
 mod background;
 mod deadlock;
 mod flow;
+mod handle_counts;
 mod kill;
 mod linger;
 mod many_children;
 mod missing_program;
 mod pipe_budget;
+mod pipeline;
 mod promises;
 mod report_display;
 mod reports_never_lost;

@@ -51,6 +51,10 @@
 //! | [`Tee`] | hands each chunk to several sinks | theirs |
 //! | [`Tagged`] | many children's lines on one writer, tagged, never mixed | one line per child |
 //! | [`Spool`] | a child's output aside, written out whole at its end | 64 KiB, then an unnamed file |
+//! | [`Ordered`] | many children's outputs on one writer, in their order, the oldest live | 4 MiB in all, then unnamed files |
+//! | [`Records`] | not a sink: cuts a stream into blocks of whole records | a block and a record |
+//! | [`round_robin`] | not a sink: one input's blocks of records spread over many children's stdin | a few blocks per child |
+//! | [`Spill`] | bytes kept aside (not a sink: the buffer under [`Spool`]) | a bound, then an unnamed file |
 //! | [`Ready`] | passes the stream on; tells the first line that holds a pattern to a callback and [`Waiter`]s | one line's start, capped |
 //! | [`communicate`] | stdout and stderr of one command, up to a limit | the limits |
 //!
@@ -79,8 +83,13 @@ mod head;
 mod head_tail;
 mod limited;
 mod lines;
+mod ordered;
 mod ready;
+mod records;
 mod ring;
+mod round_robin;
+mod shared;
+mod spill;
 mod spool;
 mod tagged;
 mod tail;
@@ -95,7 +104,13 @@ pub use head::Head;
 pub use head_tail::HeadTail;
 pub use limited::{Limited, OnLimit};
 pub use lines::{Line, LineHandler, Lines, LongLines, Stateful, StatefulLines, DEFAULT_MAX_LINE};
+pub use ordered::{
+    Ordered, OrderedMode, OrderedSink, DEFAULT_ORDERED_JOB_MEMORY, DEFAULT_ORDERED_MEMORY,
+};
 pub use ready::{Ready, DEFAULT_READY_LINE};
+pub use records::{Records, DEFAULT_BLOCK_SIZE};
+pub use round_robin::{round_robin, Spread, Spreader};
+pub use spill::Spill;
 pub use spool::{Spool, SpoolSink, DEFAULT_SPOOL_MEMORY};
 pub use tagged::{Tagged, TaggedSink};
 pub use tail::Tail;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
-use crate::backlog::Backlog;
+use crate::backlog::{Backlog, Cutter};
 
 /// The longest line [`Lines`] holds by default: 1 MiB.
 pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
@@ -363,8 +363,8 @@ impl<H> Lines<H> {
 
 impl<H: LineHandler> Sink for Lines<H> {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let (flow, used) = self.splitter.split(chunk, &mut self.handler);
-        self.backlog.keep_if_paused(flow, &chunk[used..])
+        let (splitter, handler) = (&mut self.splitter, &mut self.handler);
+        self.backlog.chunk(chunk, splitter, handler)
     }
 
     fn start(&mut self, context: &StreamContext<'_>) {
@@ -372,25 +372,14 @@ impl<H: LineHandler> Sink for Lines<H> {
     }
 
     fn resume(&mut self) -> Flow {
-        match self.handler.resume() {
-            Flow::Continue => {}
-            other => return other,
-        }
+        let resumed = self.handler.resume();
         let (splitter, handler) = (&mut self.splitter, &mut self.handler);
-        self.backlog.drain(|bytes| splitter.split(bytes, handler))
+        self.backlog.resume(resumed, splitter, handler)
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        // What a paused handler left is delivered now: there is no later.
         let (splitter, handler) = (&mut self.splitter, &mut self.handler);
-        let mut flow = Flow::Continue;
-        let stop = |flow| matches!(flow, Flow::Close | Flow::Discard);
-        while !self.backlog.is_empty() && !stop(flow) {
-            flow = self.backlog.drain(|bytes| splitter.split(bytes, handler));
-        }
-        if !stop(flow) {
-            splitter.finish(handler);
-        }
+        self.backlog.end(splitter, handler);
         handler.end(end);
     }
 }
@@ -572,7 +561,7 @@ impl Splitter {
             number: self.number,
         };
         if !stop(flow) {
-            flow = handler.line(line).or(flow);
+            flow = handler.line(line).most_urgent(flow);
         }
         self.next_line();
         flow
@@ -621,33 +610,21 @@ impl Splitter {
     }
 }
 
+impl<H: LineHandler> Cutter<H> for Splitter {
+    fn cut(&mut self, bytes: &[u8], handler: &mut H) -> (Flow, usize) {
+        self.split(bytes, handler)
+    }
+
+    fn finish(&mut self, handler: &mut H) {
+        Splitter::finish(self, handler);
+    }
+}
+
 /// Splits a line's `\r` (of `\r\n`) from its content.
 fn strip_cr(line: &[u8]) -> (&[u8], &'static [u8]) {
     match line.strip_suffix(b"\r") {
         Some(content) => (content, b"\r\n"),
         None => (line, b"\n"),
-    }
-}
-
-/// Combining two flows: the stronger wins (`Close`, then `Discard`, then
-/// `Pause`, then `Continue`).
-trait FlowExt {
-    fn or(self, earlier: Flow) -> Flow;
-}
-
-impl FlowExt for Flow {
-    fn or(self, earlier: Flow) -> Flow {
-        let rank = |flow| match flow {
-            Flow::Continue => 0,
-            Flow::Pause => 1,
-            Flow::Discard => 2,
-            Flow::Close => 3,
-        };
-        if rank(earlier) > rank(self) {
-            earlier
-        } else {
-            self
-        }
     }
 }
 

@@ -2,13 +2,13 @@
 //! file, and written out whole when it ends (GNU parallel's `--group`).
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::io::{self, Write};
+use std::path::PathBuf;
 
 use procpump::{Flow, Sink, StreamEnd};
+
+use crate::shared::SharedWriter;
+use crate::spill::Spill;
 
 /// Bytes a spool holds in memory before it moves them to a file: 64 KiB.
 pub const DEFAULT_SPOOL_MEMORY: usize = 64 * 1024;
@@ -19,10 +19,10 @@ pub const DEFAULT_SPOOL_MEMORY: usize = 64 * 1024;
 ///
 /// A child's first bytes are kept in memory (up to
 /// [`memory`](Spool::memory), default 64 KiB); past that they go to a
-/// temporary file that has no name: on Linux it is made with `O_TMPFILE`,
-/// elsewhere (or where the file system refuses that) it is created and
-/// unlinked at once. Nothing is left on disk when the run ends, nor when
-/// the process is killed.
+/// temporary file that has no name (a [`Spill`]): on Linux it is made with
+/// `O_TMPFILE`, elsewhere (or where the file system refuses that) it is
+/// created with mode 0600 and unlinked at once. Nothing is left on disk
+/// when the run ends, nor when the process is killed.
 ///
 /// # Examples
 ///
@@ -46,7 +46,7 @@ pub const DEFAULT_SPOOL_MEMORY: usize = 64 * 1024;
 /// # }
 /// ```
 pub struct Spool<W> {
-    writer: Arc<Mutex<W>>,
+    writer: SharedWriter<W>,
     memory: usize,
     dir: Option<PathBuf>,
 }
@@ -55,7 +55,7 @@ impl<W: Write + Send + 'static> Spool<W> {
     /// Shares `writer` (e.g. [`io::stdout()`], a `Vec<u8>`, a file).
     pub fn writer(writer: W) -> Spool<W> {
         Spool {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: SharedWriter::new(writer),
             memory: DEFAULT_SPOOL_MEMORY,
             dir: None,
         }
@@ -77,12 +77,13 @@ impl<W: Write + Send + 'static> Spool<W> {
 
     /// A sink for one child's stream.
     pub fn sink(&self) -> SpoolSink<W> {
+        let mut spill = Spill::new(self.memory);
+        if let Some(dir) = &self.dir {
+            spill = spill.temp_dir(dir);
+        }
         SpoolSink {
-            writer: Arc::clone(&self.writer),
-            memory: Vec::new(),
-            memory_limit: self.memory,
-            dir: self.dir.clone(),
-            file: None,
+            writer: self.writer.clone(),
+            spill,
             bytes: 0,
             error: None,
         }
@@ -90,7 +91,7 @@ impl<W: Write + Send + 'static> Spool<W> {
 
     /// Runs `f` with the writer, under its lock.
     pub fn with<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
-        f(&mut self.writer.lock().unwrap_or_else(PoisonError::into_inner))
+        self.writer.with(f)
     }
 
     /// Takes the writer back, if this is the last handle (the sinks hold
@@ -105,8 +106,8 @@ impl<W: Write + Send + 'static> Spool<W> {
             memory,
             dir,
         } = self;
-        match Arc::try_unwrap(writer) {
-            Ok(mutex) => Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner)),
+        match writer.into_inner() {
+            Ok(writer) => Ok(writer),
             Err(writer) => Err(Spool {
                 writer,
                 memory,
@@ -119,7 +120,7 @@ impl<W: Write + Send + 'static> Spool<W> {
 impl<W> Clone for Spool<W> {
     fn clone(&self) -> Spool<W> {
         Spool {
-            writer: Arc::clone(&self.writer),
+            writer: self.writer.clone(),
             memory: self.memory,
             dir: self.dir.clone(),
         }
@@ -160,11 +161,8 @@ impl<W> fmt::Debug for Spool<W> {
 /// assert_eq!(out.into_inner().unwrap(), b"kept aside");
 /// ```
 pub struct SpoolSink<W> {
-    writer: Arc<Mutex<W>>,
-    memory: Vec<u8>,
-    memory_limit: usize,
-    dir: Option<PathBuf>,
-    file: Option<File>,
+    writer: SharedWriter<W>,
+    spill: Spill,
     bytes: u64,
     error: Option<io::Error>,
 }
@@ -178,7 +176,7 @@ impl<W: Write> SpoolSink<W> {
     /// True while the output is kept in a temporary file (it outgrew the
     /// memory limit); false again once `end` has written it out.
     pub fn is_on_disk(&self) -> bool {
-        self.file.is_some()
+        self.spill.is_on_disk()
     }
 
     /// The first error, if keeping or writing out failed.
@@ -192,36 +190,10 @@ impl<W: Write> SpoolSink<W> {
         Flow::Close
     }
 
-    /// Keeps `chunk`: in memory while it fits, in the file past that.
-    fn keep(&mut self, chunk: &[u8]) -> io::Result<()> {
-        if self.file.is_none() && self.memory.len() + chunk.len() <= self.memory_limit {
-            self.memory.extend_from_slice(chunk);
-            return Ok(());
-        }
-        let file = match self.file.as_mut() {
-            Some(file) => file,
-            None => self.spill()?,
-        };
-        file.write_all(chunk)
-    }
-
-    /// Moves what memory holds into a new temporary file.
-    fn spill(&mut self) -> io::Result<&mut File> {
-        let dir = self.dir.clone().unwrap_or_else(std::env::temp_dir);
-        let mut file = temp_file(&dir)?;
-        file.write_all(&self.memory)?;
-        self.memory = Vec::new();
-        Ok(self.file.insert(file))
-    }
-
     /// Writes everything kept to the shared writer, under its lock.
     fn replay(&mut self) -> io::Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        writer.write_all(&self.memory)?;
-        if let Some(mut file) = self.file.take() {
-            file.seek(SeekFrom::Start(0))?;
-            io::copy(&mut file, &mut *writer)?;
-        }
+        let mut writer = self.writer.lock();
+        self.spill.write_to(&mut *writer)?;
         writer.flush()
     }
 }
@@ -236,7 +208,7 @@ impl<W: Write> Sink for SpoolSink<W> {
         if self.error.is_some() {
             return Flow::Close;
         }
-        match self.keep(chunk) {
+        match self.spill.keep(chunk) {
             Ok(()) => {
                 self.bytes += chunk.len() as u64;
                 Flow::Continue
@@ -249,7 +221,6 @@ impl<W: Write> Sink for SpoolSink<W> {
         if let Err(err) = self.replay() {
             let _ = self.fail(err);
         }
-        self.memory = Vec::new();
     }
 }
 
@@ -257,78 +228,16 @@ impl<W> fmt::Debug for SpoolSink<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpoolSink")
             .field("bytes", &self.bytes)
-            .field("on_disk", &self.file.is_some())
+            .field("on_disk", &self.spill.is_on_disk())
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
 }
 
-/// A new temporary file in `dir` that has no name: `O_TMPFILE` on Linux,
-/// else created and unlinked at once.
-fn temp_file(dir: &Path) -> io::Result<File> {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::fs::{openat, Mode, OFlags, CWD};
-        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-        match openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) {
-            Ok(fd) => return Ok(File::from(fd)),
-            Err(err) => log::debug!(
-                "O_TMPFILE in {} refused ({err}): creating and unlinking instead",
-                dir.display()
-            ),
-        }
-    }
-    create_and_unlink(dir)
-}
-
-/// Makes a file name nobody else uses here.
-static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
-
-/// Creates a uniquely named file in `dir` and unlinks it at once.
-fn create_and_unlink(dir: &Path) -> io::Result<File> {
-    let mut last = None;
-    for _ in 0..64 {
-        let name = format!(
-            ".procpump-spool-{}-{}",
-            std::process::id(),
-            NEXT_NAME.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = dir.join(name);
-        match open_private(&path) {
-            Ok(file) => {
-                std::fs::remove_file(&path).map_err(|err| in_dir(err, dir))?;
-                return Ok(file);
-            }
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = Some(err),
-            Err(err) => return Err(in_dir(err, dir)),
-        }
-    }
-    Err(in_dir(
-        last.unwrap_or_else(|| io::ErrorKind::AlreadyExists.into()),
-        dir,
-    ))
-}
-
-/// Creates `path`, readable and writable by its owner only.
-fn open_private(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
-/// Names the directory in an error.
-fn in_dir(err: io::Error, dir: &Path) -> io::Error {
-    io::Error::new(
-        err.kind(),
-        format!("cannot make a spool file in {}: {err}", dir.display()),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn fresh_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("procpump-{name}-{}", std::process::id()));
@@ -338,18 +247,6 @@ mod tests {
 
     fn is_empty(dir: &Path) -> bool {
         std::fs::read_dir(dir).unwrap().next().is_none()
-    }
-
-    #[test]
-    fn both_ways_of_making_a_temp_file_leave_no_name() {
-        let dir = fresh_dir("spool-unit");
-        for mut file in [temp_file(&dir).unwrap(), create_and_unlink(&dir).unwrap()] {
-            assert!(is_empty(&dir));
-            file.write_all(b"kept").unwrap();
-            file.seek(SeekFrom::Start(0)).unwrap();
-            assert_eq!(io::read_to_string(&mut file).unwrap(), "kept");
-        }
-        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[test]

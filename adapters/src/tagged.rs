@@ -3,11 +3,11 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
 use crate::lines::{Line, LineHandler, Lines, DEFAULT_MAX_LINE};
+use crate::shared::SharedWriter;
 
 /// A writer shared by many children's [`TaggedSink`]s: the complete lines
 /// of each chunk a child's sink takes are tagged into one buffer and
@@ -46,7 +46,7 @@ use crate::lines::{Line, LineHandler, Lines, DEFAULT_MAX_LINE};
 /// # }
 /// ```
 pub struct Tagged<W> {
-    writer: Arc<Mutex<W>>,
+    writer: SharedWriter<W>,
     max_line: usize,
 }
 
@@ -54,7 +54,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
     /// Shares `writer` (e.g. [`io::stdout()`], a `Vec<u8>`, a pipe).
     pub fn writer(writer: W) -> Tagged<W> {
         Tagged {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: SharedWriter::new(writer),
             max_line: DEFAULT_MAX_LINE,
         }
     }
@@ -70,7 +70,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
     /// `tag` (written as given: add a separator such as `"\t"` or `": "`).
     pub fn sink(&self, tag: impl Into<Vec<u8>>) -> TaggedSink<W> {
         let writer = TagWriter {
-            writer: Arc::clone(&self.writer),
+            writer: self.writer.clone(),
             tag: tag.into(),
             batch: Vec::new(),
             error: None,
@@ -83,7 +83,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
 
     /// Runs `f` with the writer, under its lock.
     pub fn with<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
-        f(&mut self.writer.lock().unwrap_or_else(PoisonError::into_inner))
+        self.writer.with(f)
     }
 
     /// Takes the writer back, if this is the last handle (the sinks hold
@@ -94,8 +94,8 @@ impl<W: Write + Send + 'static> Tagged<W> {
     /// Returns the handle itself while other handles exist.
     pub fn into_inner(self) -> Result<W, Tagged<W>> {
         let max_line = self.max_line;
-        match Arc::try_unwrap(self.writer) {
-            Ok(mutex) => Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner)),
+        match self.writer.into_inner() {
+            Ok(writer) => Ok(writer),
             Err(writer) => Err(Tagged { writer, max_line }),
         }
     }
@@ -104,7 +104,7 @@ impl<W: Write + Send + 'static> Tagged<W> {
 impl<W> Clone for Tagged<W> {
     fn clone(&self) -> Tagged<W> {
         Tagged {
-            writer: Arc::clone(&self.writer),
+            writer: self.writer.clone(),
             max_line: self.max_line,
         }
     }
@@ -242,7 +242,7 @@ fn after_batch(written: Flow, flow: Flow) -> Flow {
 /// Tags each line into a batch; the batch is written with one
 /// `write_all` after each chunk (and when it grows past [`BATCH`]).
 struct TagWriter<W> {
-    writer: Arc<Mutex<W>>,
+    writer: SharedWriter<W>,
     tag: Vec<u8>,
     batch: Vec<u8>,
     error: Option<io::Error>,
@@ -268,7 +268,7 @@ impl<W: Write> TagWriter<W> {
         if self.batch.is_empty() && whole.is_empty() {
             return Flow::Continue;
         }
-        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut writer = self.writer.lock();
         let result = write_both(&mut *writer, &self.batch, whole);
         drop(writer);
         self.batch.clear();

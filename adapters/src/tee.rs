@@ -121,19 +121,20 @@ impl Tee {
             .map(|sink| *sink)
     }
 
-    /// The flow of the whole: close when all closed, discard when none
-    /// reads on, pause when any paused.
+    /// The flow of the whole: while any member reads, the most urgent of
+    /// the reading members' flows (pause when any paused); else close
+    /// when all closed, discard when one discards.
     fn combined(&self) -> Flow {
         let states = || self.members.iter().map(|(_, state)| *state);
-        let done = |state| matches!(state, State::Closed | State::Discarding);
-        if states().all(|state| state == State::Closed) {
-            Flow::Close
-        } else if states().all(done) {
-            Flow::Discard
-        } else if states().any(|state| state == State::Paused) {
-            Flow::Pause
-        } else {
-            Flow::Continue
+        let reading = states().filter_map(|state| match state {
+            State::Open => Some(Flow::Continue),
+            State::Paused => Some(Flow::Pause),
+            State::Closed | State::Discarding => None,
+        });
+        match reading.reduce(Flow::most_urgent) {
+            Some(flow) => flow,
+            None if states().all(|state| state == State::Closed) => Flow::Close,
+            None => Flow::Discard,
         }
     }
 }
@@ -191,8 +192,9 @@ impl Sink for Tee {
         let mut flow = Flow::Continue;
         for (member, state) in &mut self.members {
             if let (Some(member), State::Open) = (member, *state) {
-                if member.sink().flush() == Flow::Pause {
-                    flow = Flow::Pause;
+                let flushed = member.sink().flush();
+                if flushed == Flow::Pause {
+                    flow = flow.most_urgent(flushed);
                 } else {
                     *state = State::Closed;
                 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use procpump::{Flow, Sink, StreamContext, StreamEnd};
 
-use crate::backlog::Backlog;
+use crate::backlog::{Backlog, Cutter};
 
 /// What [`Utf8`] does with bytes that are not UTF-8.
 ///
@@ -168,6 +168,13 @@ impl<T: fmt::Debug> fmt::Debug for StatefulText<T> {
 /// ```
 pub struct Utf8<H> {
     handler: H,
+    decoder: Decoder,
+    backlog: Backlog,
+}
+
+/// The decoding itself: a character cut by a chunk's end, and where the
+/// stream stands.
+struct Decoder {
     mode: Utf8Mode,
     /// The start of a character cut by the end of the last chunk.
     carry: [u8; 4],
@@ -176,7 +183,6 @@ pub struct Utf8<H> {
     /// invalid one.
     offset: u64,
     invalid_at: Option<u64>,
-    backlog: Backlog,
 }
 
 impl<F> Utf8<F>
@@ -201,20 +207,23 @@ impl<T> Utf8<StatefulText<T>> {
 impl<H: TextHandler> Utf8<H> {
     /// Text handed to `handler`, a [`TextHandler`] of any type.
     pub fn with_handler(handler: H) -> Utf8<H> {
-        Utf8 {
-            handler,
+        let decoder = Decoder {
             mode: Utf8Mode::Lossy,
             carry: [0; 4],
             carried: 0,
             offset: 0,
             invalid_at: None,
+        };
+        Utf8 {
+            handler,
+            decoder,
             backlog: Backlog::default(),
         }
     }
 
     /// Lossy (the default) or strict.
     pub fn mode(mut self, mode: Utf8Mode) -> Utf8<H> {
-        self.mode = mode;
+        self.decoder.mode = mode;
         self
     }
 
@@ -222,7 +231,7 @@ impl<H: TextHandler> Utf8<H> {
     /// not UTF-8 (a sequence cut by the end of the stream counts), if one
     /// was met.
     pub fn invalid_at(&self) -> Option<u64> {
-        self.invalid_at
+        self.decoder.invalid_at
     }
 
     /// The handler.
@@ -234,22 +243,24 @@ impl<H: TextHandler> Utf8<H> {
     pub fn into_handler(self) -> H {
         self.handler
     }
+}
 
+impl Decoder {
     /// Decodes `bytes`; returns the flow and how many bytes were used.
-    fn decode(&mut self, bytes: &[u8]) -> (Flow, usize) {
+    fn decode(&mut self, bytes: &[u8], handler: &mut impl TextHandler) -> (Flow, usize) {
         if self.invalid_at.is_some() {
             return (Flow::Close, bytes.len());
         }
         let mut at = 0;
         if self.carried > 0 {
-            let (flow, used) = self.complete_carry(bytes);
+            let (flow, used) = self.complete_carry(bytes, handler);
             at = used;
             if flow != Flow::Continue {
                 return (flow, at);
             }
         }
         while at < bytes.len() {
-            let (flow, used) = self.decode_run(&bytes[at..]);
+            let (flow, used) = self.decode_run(&bytes[at..], handler);
             at += used;
             if flow != Flow::Continue {
                 return (flow, at);
@@ -259,7 +270,7 @@ impl<H: TextHandler> Utf8<H> {
     }
 
     /// Completes the carried character with the first bytes of `bytes`.
-    fn complete_carry(&mut self, bytes: &[u8]) -> (Flow, usize) {
+    fn complete_carry(&mut self, bytes: &[u8], handler: &mut impl TextHandler) -> (Flow, usize) {
         let width = char_width(self.carry[0]);
         let take = (width - self.carried).min(bytes.len());
         self.carry[self.carried..self.carried + take].copy_from_slice(&bytes[..take]);
@@ -269,7 +280,7 @@ impl<H: TextHandler> Utf8<H> {
         match std::str::from_utf8(&carry[..have]) {
             Ok(text) => {
                 self.carried = 0;
-                (self.emit(text), take)
+                (self.emit(text, handler), take)
             }
             Err(err) => match err.error_len() {
                 // Still cut short: the chunk ended too.
@@ -281,7 +292,7 @@ impl<H: TextHandler> Utf8<H> {
                     // The invalid sequence is the carried bytes and perhaps
                     // some of the new ones; what follows is decoded afresh.
                     self.carried = 0;
-                    let flow = self.invalid(invalid);
+                    let flow = self.invalid(invalid, handler);
                     (flow, invalid.saturating_sub(held))
                 }
             },
@@ -290,9 +301,9 @@ impl<H: TextHandler> Utf8<H> {
 
     /// Decodes from the start of `bytes` up to and including the first
     /// invalid sequence, or to the end (carrying a cut character).
-    fn decode_run(&mut self, bytes: &[u8]) -> (Flow, usize) {
+    fn decode_run(&mut self, bytes: &[u8], handler: &mut impl TextHandler) -> (Flow, usize) {
         let (valid, rest) = match std::str::from_utf8(bytes) {
-            Ok(text) => return (self.emit(text), bytes.len()),
+            Ok(text) => return (self.emit(text, handler), bytes.len()),
             Err(err) => (err.valid_up_to(), err.error_len()),
         };
         // `from_utf8` vouched for the prefix: this cannot fail.
@@ -300,7 +311,7 @@ impl<H: TextHandler> Utf8<H> {
         let flow = if text.is_empty() {
             Flow::Continue
         } else {
-            self.emit(text)
+            self.emit(text, handler)
         };
         if flow != Flow::Continue {
             return (flow, valid);
@@ -312,22 +323,22 @@ impl<H: TextHandler> Utf8<H> {
                 self.carried = cut;
                 (Flow::Continue, bytes.len())
             }
-            Some(invalid) => (self.invalid(invalid), valid + invalid),
+            Some(invalid) => (self.invalid(invalid, handler), valid + invalid),
         }
     }
 
     /// Hands `text` on.
-    fn emit(&mut self, text: &str) -> Flow {
+    fn emit(&mut self, text: &str, handler: &mut impl TextHandler) -> Flow {
         self.offset += text.len() as u64;
-        self.handler.text(text)
+        handler.text(text)
     }
 
     /// Meets an invalid sequence of `len` bytes at the current offset.
-    fn invalid(&mut self, len: usize) -> Flow {
+    fn invalid(&mut self, len: usize, handler: &mut impl TextHandler) -> Flow {
         match self.mode {
             Utf8Mode::Lossy => {
                 self.offset += len as u64;
-                self.handler.text("\u{fffd}")
+                handler.text("\u{fffd}")
             }
             Utf8Mode::Strict => {
                 self.invalid_at = Some(self.offset);
@@ -348,10 +359,25 @@ fn char_width(first: u8) -> usize {
     }
 }
 
+impl<H: TextHandler> Cutter<H> for Decoder {
+    fn cut(&mut self, bytes: &[u8], handler: &mut H) -> (Flow, usize) {
+        self.decode(bytes, handler)
+    }
+
+    fn finish(&mut self, handler: &mut H) {
+        if self.carried > 0 && self.invalid_at.is_none() {
+            // A character cut by the end of the stream.
+            let len = self.carried;
+            self.carried = 0;
+            let _ = self.invalid(len, handler);
+        }
+    }
+}
+
 impl<H: TextHandler> Sink for Utf8<H> {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
-        let (flow, used) = self.decode(chunk);
-        self.backlog.keep_if_paused(flow, &chunk[used..])
+        let (decoder, handler) = (&mut self.decoder, &mut self.handler);
+        self.backlog.chunk(chunk, decoder, handler)
     }
 
     fn start(&mut self, context: &StreamContext<'_>) {
@@ -359,38 +385,24 @@ impl<H: TextHandler> Sink for Utf8<H> {
     }
 
     fn resume(&mut self) -> Flow {
-        match self.handler.resume() {
-            Flow::Continue => {}
-            other => return other,
-        }
-        let mut backlog = std::mem::take(&mut self.backlog);
-        let flow = backlog.drain(|bytes| self.decode(bytes));
-        self.backlog = backlog;
-        flow
+        let resumed = self.handler.resume();
+        let (decoder, handler) = (&mut self.decoder, &mut self.handler);
+        self.backlog.resume(resumed, decoder, handler)
     }
 
     fn end(&mut self, end: &StreamEnd) {
-        let mut backlog = std::mem::take(&mut self.backlog);
-        let mut flow = Flow::Continue;
-        while !backlog.is_empty() && !matches!(flow, Flow::Close | Flow::Discard) {
-            flow = backlog.drain(|bytes| self.decode(bytes));
-        }
-        if self.carried > 0 && self.invalid_at.is_none() {
-            // A character cut by the end of the stream.
-            let len = self.carried;
-            self.carried = 0;
-            let _ = self.invalid(len);
-        }
-        self.handler.end(end);
+        let (decoder, handler) = (&mut self.decoder, &mut self.handler);
+        self.backlog.end(decoder, handler);
+        handler.end(end);
     }
 }
 
 impl<H> fmt::Debug for Utf8<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Utf8")
-            .field("mode", &self.mode)
-            .field("carried", &self.carried)
-            .field("invalid_at", &self.invalid_at)
+            .field("mode", &self.decoder.mode)
+            .field("carried", &self.decoder.carried)
+            .field("invalid_at", &self.decoder.invalid_at)
             .finish_non_exhaustive()
     }
 }

@@ -9,16 +9,16 @@
 //!
 //! Memory stays bounded: a job's stream holds at most [`MEMORY`] bytes in
 //! memory (none at all past the [`IN_MEMORY`] jobs after the oldest
-//! unfinished one), the rest in an unnamed temporary file (`O_TMPFILE`;
-//! nothing is left on disk, even when fanout is killed).
+//! unfinished one), the rest in an unnamed temporary file (a `Spill`:
+//! `O_TMPFILE`, or a private file unlinked at once; nothing is left on
+//! disk, even when fanout is killed).
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use procpump::{Flow, Sink, Stream};
+use procpump_adapters::Spill;
 
 use crate::console::Console;
 
@@ -48,7 +48,6 @@ struct Holding {
     /// The oldest job not yet printed (`-k`).
     next: u64,
     jobs: BTreeMap<u64, HeldJob>,
-    temp_dir: PathBuf,
 }
 
 /// One job's held streams.
@@ -58,7 +57,7 @@ struct HeldJob {
 }
 
 struct HeldStream {
-    buffer: Buffer,
+    buffer: Spill,
     tag: Vec<u8>,
     at_line_start: bool,
     /// The first error holding this stream (a full disk): its output since
@@ -83,7 +82,6 @@ impl Held {
             live: keep_order && lines && live,
             next: 1,
             jobs: BTreeMap::new(),
-            temp_dir: std::env::temp_dir(),
         };
         Held {
             inner: Arc::new(Mutex::new(holding)),
@@ -105,7 +103,7 @@ impl Held {
             0
         };
         let stream = || HeldStream {
-            buffer: Buffer::new(limit),
+            buffer: Spill::new(limit),
             tag: tag.to_vec(),
             at_line_start: true,
             error: None,
@@ -195,7 +193,6 @@ impl Holding {
     fn chunk(&mut self, seq: u64, stream: Stream, chunk: &[u8]) -> Flow {
         let index = usize::from(stream == Stream::Stderr);
         let live = self.live && seq == self.next;
-        let temp_dir = self.temp_dir.clone();
         let Some(job) = self.jobs.get_mut(&seq) else {
             return Flow::Continue;
         };
@@ -206,7 +203,7 @@ impl Holding {
         let result = if live {
             held.write(&mut self.consoles[index], chunk)
         } else {
-            held.buffer.keep(chunk, &temp_dir)
+            held.buffer.keep(chunk)
         };
         match result {
             Ok(()) => Flow::Continue,
@@ -227,7 +224,7 @@ fn record(slot: &mut Option<io::Error>, result: io::Result<()>) {
 impl HeldStream {
     fn empty() -> HeldStream {
         HeldStream {
-            buffer: Buffer::new(0),
+            buffer: Spill::new(0),
             tag: Vec::new(),
             at_line_start: true,
             error: None,
@@ -254,7 +251,7 @@ impl HeldStream {
 
     /// Writes out what the buffer holds, and empties it.
     fn replay(&mut self, console: &mut Console) -> io::Result<()> {
-        let mut buffer = std::mem::replace(&mut self.buffer, Buffer::new(0));
+        let mut buffer = std::mem::replace(&mut self.buffer, Spill::new(0));
         let result = buffer.drain(|bytes| self.write(console, bytes));
         self.buffer = buffer;
         result
@@ -281,117 +278,5 @@ pub(crate) struct HeldSink {
 impl Sink for HeldSink {
     fn chunk(&mut self, chunk: &[u8]) -> Flow {
         self.held.lock().chunk(self.seq, self.stream, chunk)
-    }
-}
-
-/// Bytes kept aside: in memory up to a limit, then in an unnamed
-/// temporary file.
-pub(crate) struct Buffer {
-    memory: Vec<u8>,
-    limit: usize,
-    file: Option<File>,
-}
-
-impl Buffer {
-    pub(crate) fn new(limit: usize) -> Buffer {
-        Buffer {
-            memory: Vec::new(),
-            limit,
-            file: None,
-        }
-    }
-
-    /// Keeps `chunk`: in memory while it fits, else in the file (made in
-    /// `dir` when first needed).
-    pub(crate) fn keep(&mut self, chunk: &[u8], dir: &Path) -> io::Result<()> {
-        if self.file.is_none() && self.memory.len() + chunk.len() <= self.limit {
-            self.memory.extend_from_slice(chunk);
-            return Ok(());
-        }
-        if self.file.is_none() {
-            let mut file = temp_file(dir)?;
-            file.write_all(&self.memory)?;
-            self.memory = Vec::new();
-            self.file = Some(file);
-        }
-        match self.file.as_mut() {
-            Some(file) => file.write_all(chunk),
-            None => unreachable!("the file was just made"),
-        }
-    }
-
-    /// Hands everything kept to `out`, in pieces, and empties the buffer.
-    pub(crate) fn drain(&mut self, mut out: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
-        let memory = std::mem::take(&mut self.memory);
-        out(&memory)?;
-        if let Some(mut file) = self.file.take() {
-            file.seek(SeekFrom::Start(0))?;
-            let mut piece = vec![0; 64 * 1024];
-            loop {
-                match io::Read::read(&mut file, &mut piece) {
-                    Ok(0) => break,
-                    Ok(n) => out(&piece[..n])?,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                    Err(err) => return Err(err),
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A new temporary file in `dir` that has no name: `O_TMPFILE` on Linux,
-/// else created and unlinked at once.
-fn temp_file(dir: &Path) -> io::Result<File> {
-    let named = |err: io::Error| {
-        io::Error::new(
-            err.kind(),
-            format!("cannot hold output in {}: {err}", dir.display()),
-        )
-    };
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::fs::{openat, Mode, OFlags, CWD};
-        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-        if let Ok(fd) = openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) {
-            return Ok(File::from(fd));
-        }
-    }
-    let path = dir.join(format!(
-        ".fanout-{}-{:?}",
-        std::process::id(),
-        std::time::Instant::now()
-    ));
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(named)?;
-    std::fs::remove_file(&path).map_err(named)?;
-    Ok(file)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_buffer_moves_to_a_file_past_its_limit_and_gives_all_back() {
-        let mut buffer = Buffer::new(4);
-        let dir = std::env::temp_dir();
-        buffer.keep(b"abc", &dir).unwrap();
-        assert!(buffer.file.is_none());
-        buffer.keep(b"defg", &dir).unwrap();
-        assert!(buffer.file.is_some());
-        let mut all = Vec::new();
-        buffer
-            .drain(|bytes| {
-                all.extend_from_slice(bytes);
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(all, b"abcdefg");
-        assert!(buffer.file.is_none() && buffer.memory.is_empty());
     }
 }

@@ -31,6 +31,38 @@ pub enum Flow {
     Discard,
 }
 
+impl Flow {
+    /// The more urgent of two flows: [`Close`](Flow::Close), then
+    /// [`Discard`](Flow::Discard), then [`Pause`](Flow::Pause), then
+    /// [`Continue`](Flow::Continue). For a sink that asks several parts
+    /// (lines of one chunk, members of a tee) what to do and must answer
+    /// once: stopping wins over pausing, pausing over reading on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use procpump::Flow;
+    ///
+    /// assert_eq!(Flow::Continue.most_urgent(Flow::Pause), Flow::Pause);
+    /// assert_eq!(Flow::Close.most_urgent(Flow::Discard), Flow::Close);
+    /// let parts = [Flow::Continue, Flow::Pause, Flow::Continue];
+    /// assert_eq!(parts.into_iter().fold(Flow::Continue, Flow::most_urgent), Flow::Pause);
+    /// ```
+    pub fn most_urgent(self, other: Flow) -> Flow {
+        let rank = |flow| match flow {
+            Flow::Continue => 0,
+            Flow::Pause => 1,
+            Flow::Discard => 2,
+            Flow::Close => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// Why a stream ended, as told to [`Sink::end`] and recorded in the
 /// [`Report`](crate::Report).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -359,6 +391,17 @@ pub(crate) type BoxSink = Box<dyn AnySink>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_urgent_flow_wins_either_way_round() {
+        let order = [Flow::Continue, Flow::Pause, Flow::Discard, Flow::Close];
+        for (i, &a) in order.iter().enumerate() {
+            for (j, &b) in order.iter().enumerate() {
+                let expected = order[i.max(j)];
+                assert_eq!((a.most_urgent(b), b.most_urgent(a)), (expected, expected));
+            }
+        }
+    }
 
     #[test]
     fn a_boxed_sink_forwards_every_call() {

@@ -4,6 +4,7 @@
 //! (`options`), which the help is also written from.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::inputs::Source;
 use crate::joblog::{self, Resume};
 use crate::logins::{self, Host};
 use crate::options::{self, Key, Opt};
+use crate::pipe::{self, Pipe};
 use crate::shell;
 use crate::values::{number, seconds};
 
@@ -67,6 +69,10 @@ pub(crate) struct Config {
     pub(crate) template: Vec<OsString>,
     /// Empty: stdin.
     pub(crate) sources: Vec<Source>,
+    /// `--pipe`: stdin cut into blocks, a block each job's stdin.
+    pub(crate) pipe: bool,
+    /// How `--pipe` cuts (`--block`, `--recend`, `--recstart`, `-N`).
+    pub(crate) blocks: Pipe,
 }
 
 impl Default for Config {
@@ -93,6 +99,8 @@ impl Default for Config {
             ssh: vec!["ssh".to_owned()],
             template: Vec::new(),
             sources: Vec::new(),
+            pipe: false,
+            blocks: Pipe::default(),
         }
     }
 }
@@ -197,6 +205,11 @@ fn option(
             config.hosts.extend(logins::read_login_file(&path)?);
         }
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
+        Key::Pipe => config.pipe = true,
+        Key::Block => config.blocks.block = pipe::size(name, &text(value()?)?)?,
+        Key::Recend => config.blocks.recend = value()?.into_vec(),
+        Key::Recstart => config.blocks.recstart = value()?.into_vec(),
+        Key::PipeRecords => config.blocks.records = Some(number(name, &text(value()?)?, 1)?),
     }
     Ok(None)
 }
@@ -263,6 +276,12 @@ fn check(config: &Config) -> Result<(), String> {
     if stdins > 1 {
         return Err("stdin (`-`) can be one input source only".into());
     }
+    if config.pipe && config.template.is_empty() {
+        return Err("--pipe needs a command to give the blocks to".into());
+    }
+    if config.pipe && !config.sources.is_empty() {
+        return Err("--pipe reads its blocks from stdin: no ::: or :::: source".into());
+    }
     Ok(())
 }
 
@@ -324,6 +343,9 @@ mod tests {
             &["--halt", "sometime"],
             &["--completions", "fish"],
             &["-x"],
+            &["--pipe", "--block", "-1M", "wc"],
+            &["--pipe", "-N", "0", "wc"],
+            &["--pipe", "wc", ":::", "a"],
         ] {
             assert!(parse(args.iter().map(OsString::from)).is_err(), "{args:?}");
         }
@@ -337,7 +359,11 @@ mod tests {
                 // `--joblog`, which `--resume` needs.
                 let mut args = vec!["--joblog".to_owned(), "log".to_owned(), name.clone()];
                 args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
-                args.extend(["true".to_owned(), ":::".to_owned(), "a".to_owned()]);
+                args.push("true".to_owned());
+                // `--pipe` reads stdin: it takes no `:::`.
+                if opt.key != Key::Pipe {
+                    args.extend([":::".to_owned(), "a".to_owned()]);
+                }
                 let parsed = parse(args.iter().map(OsString::from));
                 assert!(parsed.is_ok(), "{name}: {parsed:?}");
             }

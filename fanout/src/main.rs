@@ -57,6 +57,7 @@ mod logins;
 mod manual;
 mod options;
 mod outcome;
+mod pipe;
 mod remote;
 mod run;
 mod shell;
@@ -128,7 +129,10 @@ fn fanout(config: Config) -> io::Result<u8> {
         })?;
     }
     let mut config = config;
-    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
+    let mut inputs = match config.pipe {
+        true => Inputs::pipe(pipe::Blocks::start(&config.blocks, Box::new(io::stdin()), waker)),
+        false => Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?,
+    };
     if config.dry_run {
         return dry_run(&config, &mut inputs);
     }

@@ -32,6 +32,12 @@ pub(crate) enum Key {
     Sshlogin,
     SshloginFile,
     Ssh,
+    // --pipe and its family.
+    Pipe,
+    Block,
+    Recend,
+    Recstart,
+    PipeRecords,
     Man,
     Completions,
     Help,
@@ -233,6 +239,33 @@ pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         help: "the ssh command (default `ssh`), split into words as a shell does",
         ..opt(Key::Ssh, None, "ssh", Value::Text("CMD"))
+    },
+    // --pipe and its family: stdin cut into blocks of whole records, a
+    // block the stdin of each job.
+    Opt {
+        aliases: &["spreadstdin"],
+        help: "cut stdin into blocks of whole records (see --block, --recend, --recstart, -N) \
+               and give each block to one job as its stdin; the TEMPLATE gets no argument",
+        ..flag(Key::Pipe, None, "pipe")
+    },
+    Opt {
+        aliases: &["block-size", "bs"],
+        help: "with --pipe: blocks of about SIZE bytes, never cutting a record (default 1M; \
+               suffixes K, M, G: powers of 1024)",
+        ..opt(Key::Block, None, "block", Value::Text("SIZE"))
+    },
+    Opt {
+        help: "with --pipe: records end with these bytes (default a newline; empty: none)",
+        ..opt(Key::Recend, None, "recend", Value::Text("STR"))
+    },
+    Opt {
+        help: "with --pipe: records start with these bytes (default none); with --recend, \
+               a record boundary is where an end is followed at once by a start",
+        ..opt(Key::Recstart, None, "recstart", Value::Text("STR"))
+    },
+    Opt {
+        help: "with --pipe: N records a job instead of a size",
+        ..opt(Key::PipeRecords, Some('N'), "max-replace-args", Value::Text("N"))
     },
     Opt {
         help: "print the manual page (roff) on stdout",

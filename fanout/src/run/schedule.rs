@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::Config;
 use crate::inputs::Inputs;
 use crate::logins::Host;
+use crate::pipe::Block;
 
 /// The most job slots (`{%}`) handed out, whatever `-j` and `-S` say.
 const MOST_SLOTS: usize = 1 << 16;
@@ -23,6 +24,8 @@ pub(super) struct Task {
     /// The hosts (indices) where it failed: a retry goes elsewhere if it
     /// can, as GNU parallel's `--retries` does.
     pub(super) failed_on: Vec<usize>,
+    /// `--pipe`: the block of stdin it reads.
+    pub(super) block: Option<Block>,
 }
 
 /// A task given a host and a job slot.
@@ -149,6 +152,7 @@ impl Schedule {
                         args,
                         run: 1,
                         failed_on: Vec::new(),
+                        block: inputs.take_block(),
                     }
                 }
             };
@@ -201,6 +205,7 @@ impl Schedule {
             args: task.args.clone(),
             run: task.run + 1,
             failed_on,
+            block: task.block.clone(),
         });
     }
 

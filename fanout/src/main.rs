@@ -130,7 +130,11 @@ fn fanout(config: Config) -> io::Result<u8> {
     }
     let mut config = config;
     let mut inputs = match config.pipe {
-        true => Inputs::pipe(pipe::Blocks::start(&config.blocks, Box::new(io::stdin()), waker)),
+        true => Inputs::pipe(pipe::Blocks::start(
+            &config.blocks,
+            Box::new(io::stdin()),
+            waker,
+        )),
         false => Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?,
     };
     if config.dry_run {

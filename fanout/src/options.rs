@@ -265,7 +265,12 @@ pub(crate) const OPTIONS: &[Opt] = &[
     },
     Opt {
         help: "with --pipe: N records a job instead of a size",
-        ..opt(Key::PipeRecords, Some('N'), "max-replace-args", Value::Text("N"))
+        ..opt(
+            Key::PipeRecords,
+            Some('N'),
+            "max-replace-args",
+            Value::Text("N"),
+        )
     },
     Opt {
         help: "print the manual page (roff) on stdout",

@@ -4,6 +4,7 @@
 //! memory stays at a few blocks whatever the input's size: when the jobs
 //! lag, the channel is full and stdin is no longer read.
 
+mod cut;
 mod size;
 
 use std::io::{self, Read};
@@ -49,14 +50,37 @@ impl Default for Pipe {
 
 impl Pipe {
     /// The cutter these settings describe.
-    fn records(&self) -> Records {
-        let records = match (self.recend.is_empty(), self.recstart.is_empty()) {
-            (true, true) => Records::separator(b"\n"),
-            _ => Records::markers(&self.recend, &self.recstart),
+    fn cutter(&self) -> Cutter {
+        let (end, start) = match (self.recend.is_empty(), self.recstart.is_empty()) {
+            (true, true) => (&b"\n"[..], &b""[..]),
+            _ => (&self.recend[..], &self.recstart[..]),
         };
         match self.records {
-            Some(n) => records.records_per_block(n),
-            None => records.block_size(self.block),
+            Some(n) => Cutter::Count(Records::markers(end, start).records_per_block(n)),
+            None => Cutter::Size(cut::BySize::new(self.block, end, start)),
+        }
+    }
+}
+
+/// How blocks are cut: `-N` records each (the adapters' `Records`), or
+/// GNU parallel's way with a size.
+enum Cutter {
+    Count(Records),
+    Size(cut::BySize),
+}
+
+impl Cutter {
+    fn push(&mut self, chunk: &[u8], block: impl FnMut(&[u8])) {
+        match self {
+            Cutter::Count(records) => records.push(chunk, block),
+            Cutter::Size(by_size) => by_size.push(chunk, block),
+        }
+    }
+
+    fn finish(&mut self, block: impl FnMut(&[u8])) {
+        match self {
+            Cutter::Count(records) => records.finish(block),
+            Cutter::Size(by_size) => by_size.finish(block),
         }
     }
 }
@@ -113,7 +137,7 @@ impl Blocks {
     /// the reactor at each block and at the end.
     pub(crate) fn start(pipe: &Pipe, input: Box<dyn Read + Send>, waker: Waker) -> Blocks {
         let (sender, receiver) = mpsc::sync_channel(READ_AHEAD);
-        let records = pipe.records();
+        let records = pipe.cutter();
         std::thread::Builder::new()
             .name("fanout-pipe".into())
             .spawn(move || {
@@ -171,7 +195,8 @@ impl Blocks {
 
     /// How many blocks there are, once stdin has ended.
     pub(crate) fn total(&self) -> Option<u64> {
-        self.ended.then_some(self.read + u64::from(self.ahead.is_some()))
+        self.ended
+            .then_some(self.read + u64::from(self.ahead.is_some()))
     }
 
     /// The error stdin was read with, once (it ends the blocks).
@@ -185,7 +210,7 @@ impl Blocks {
 /// The caller wakes the reactor once more after dropping `sender`.
 fn read(
     mut input: Box<dyn Read + Send>,
-    mut records: Records,
+    mut records: Cutter,
     sender: &mpsc::SyncSender<Message>,
     waker: &Waker,
 ) {

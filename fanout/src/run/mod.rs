@@ -203,7 +203,8 @@ impl Run {
         };
         self.schedule.release(started.host, started.slot);
         let outcome = Outcome::of(&report, started.stop_sent.is_some());
-        let outcome = crate::pipe::check_read(outcome, &report, &started.task.block, started.task.seq);
+        let outcome =
+            crate::pipe::check_read(outcome, &report, &started.task.block, started.task.seq);
         let mut stdout: Option<Tee> = report.take_sink(Stream::Stdout);
         let mut stderr: Option<Tee> = report.take_sink(Stream::Stderr);
         for tee in [&mut stdout, &mut stderr].into_iter().flatten() {

@@ -15,6 +15,7 @@ mod joblog;
 mod lines;
 mod manual;
 mod order;
+mod pipe;
 mod progress;
 mod results;
 mod signals;

@@ -250,21 +250,21 @@ pub(crate) const OPTIONS: &[Opt] = &[
     },
     Opt {
         aliases: &["block-size", "bs"],
-        help: "with --pipe: blocks of about SIZE bytes, never cutting a record (default 1M; \
+        help: "blocks of about SIZE bytes for --pipe, never cutting a record (default 1M; \
                suffixes K, M, G: powers of 1024)",
         ..opt(Key::Block, None, "block", Value::Text("SIZE"))
     },
     Opt {
-        help: "with --pipe: records end with these bytes (default a newline; empty: none)",
+        help: "records for --pipe end with these bytes (default a newline; empty: none)",
         ..opt(Key::Recend, None, "recend", Value::Text("STR"))
     },
     Opt {
-        help: "with --pipe: records start with these bytes (default none); with --recend, \
+        help: "records for --pipe start with these bytes (default none); with --recend too, \
                a record boundary is where an end is followed at once by a start",
         ..opt(Key::Recstart, None, "recstart", Value::Text("STR"))
     },
     Opt {
-        help: "with --pipe: N records a job instead of a size",
+        help: "N records a job for --pipe instead of a size",
         ..opt(
             Key::PipeRecords,
             Some('N'),

@@ -56,7 +56,7 @@ impl Pipe {
             _ => (&self.recend[..], &self.recstart[..]),
         };
         match self.records {
-            Some(n) => Cutter::Count(Records::markers(end, start).records_per_block(n)),
+            Some(n) => Cutter::Count(Box::new(Records::markers(end, start).records_per_block(n))),
             None => Cutter::Size(cut::BySize::new(self.block, end, start)),
         }
     }
@@ -65,7 +65,7 @@ impl Pipe {
 /// How blocks are cut: `-N` records each (the adapters' `Records`), or
 /// GNU parallel's way with a size.
 enum Cutter {
-    Count(Records),
+    Count(Box<Records>),
     Size(cut::BySize),
 }
 

@@ -4,6 +4,7 @@
 //! (`options`), which the help is also written from.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::inputs::Source;
 use crate::joblog::{self, Resume};
 use crate::logins::{self, Host};
 use crate::options::{self, Key, Opt};
+use crate::pipe::{self, Pipe};
 use crate::shell;
 use crate::values::{number, seconds};
 
@@ -94,6 +96,10 @@ pub(crate) struct Config {
     pub(crate) template: Vec<OsString>,
     /// Empty: stdin.
     pub(crate) sources: Vec<Source>,
+    /// `--pipe`: stdin cut into blocks, a block each job's stdin.
+    pub(crate) pipe: bool,
+    /// How `--pipe` cuts (`--block`, `--recend`, `--recstart`, `-N`).
+    pub(crate) blocks: Pipe,
 }
 
 impl Default for Config {
@@ -133,6 +139,8 @@ impl Default for Config {
             gnu_progress: None,
             template: Vec::new(),
             sources: Vec::new(),
+            pipe: false,
+            blocks: Pipe::default(),
         }
     }
 }
@@ -247,6 +255,11 @@ fn option(
             config.hosts.extend(logins::read_login_file(&path)?);
         }
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
+        Key::Pipe => config.pipe = true,
+        Key::Block => config.blocks.block = pipe::size(name, &text(value()?)?)?,
+        Key::Recend => config.blocks.recend = value()?.into_vec(),
+        Key::Recstart => config.blocks.recstart = value()?.into_vec(),
+        Key::PipeRecords => config.blocks.records = Some(number(name, &text(value()?)?, 1)?),
         _ => crate::remote_cli::option(config, opt.key, name, parser)?,
     }
     Ok(None)
@@ -329,6 +342,12 @@ fn check(config: &Config) -> Result<(), String> {
     if stdins > 1 {
         return Err("stdin (`-`) can be one input source only".into());
     }
+    if config.pipe && config.template.is_empty() {
+        return Err("--pipe needs a command to give the blocks to".into());
+    }
+    if config.pipe && !config.sources.is_empty() {
+        return Err("--pipe reads its blocks from stdin: no ::: or :::: source".into());
+    }
     Ok(())
 }
 
@@ -402,6 +421,9 @@ mod tests {
             &["--halt", "sometime"],
             &["--completions", "fish"],
             &["-x"],
+            &["--pipe", "--block", "-1M", "wc"],
+            &["--pipe", "-N", "0", "wc"],
+            &["--pipe", "wc", ":::", "a"],
         ] {
             assert!(parse(args.iter().map(OsString::from)).is_err(), "{args:?}");
         }
@@ -417,7 +439,9 @@ mod tests {
                 args.push(name.clone());
                 args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
                 args.push("true".to_owned());
-                if opt.key != Key::Nonall {
+                // `--nonall` runs the command alone and `--pipe` reads
+                // stdin: they take no `:::`.
+                if opt.key != Key::Nonall && opt.key != Key::Pipe {
                     args.extend([":::".to_owned(), "a".to_owned()]);
                 }
                 let parsed = parse(args.iter().map(OsString::from));

@@ -88,6 +88,13 @@ impl Held {
         }
     }
 
+    /// `--pipe`: an unterminated last line stays so, so that the output
+    /// of `--pipe -k cat` is the input byte for byte.
+    pub(crate) fn keep_last_lines(self) -> Held {
+        self.lock().end_lines = false;
+        self
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Holding> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }

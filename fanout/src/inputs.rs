@@ -17,6 +17,8 @@ use std::sync::mpsc::{self, Receiver, RecvError, TryRecvError};
 
 use procpump::Waker;
 
+use crate::pipe::{Block, Blocks};
+
 /// Arguments read ahead from a streamed file or stdin, at most.
 pub(crate) const READ_AHEAD: usize = 256;
 
@@ -54,6 +56,10 @@ pub(crate) struct Inputs {
     odometer: Vec<usize>,
     /// How many arguments the first source has, once known.
     first_len: Option<u64>,
+    /// `--pipe`: stdin's blocks instead of arguments, and the block of
+    /// the job [`next`](Inputs::next) gave last.
+    blocks: Option<Blocks>,
+    block: Option<Block>,
 }
 
 impl Inputs {
@@ -89,7 +95,32 @@ impl Inputs {
             rest,
             current: None,
             first_len,
+            blocks: None,
+            block: None,
         })
+    }
+
+    /// `--pipe`: a job per block of `blocks`, with no argument.
+    pub(crate) fn pipe(blocks: Blocks) -> Inputs {
+        Inputs {
+            first: First::Args(Vec::new().into_iter()),
+            rest: Vec::new(),
+            current: None,
+            odometer: Vec::new(),
+            first_len: None,
+            blocks: Some(blocks),
+            block: None,
+        }
+    }
+
+    /// `--pipe`: the block of the job [`next`](Inputs::next) gave last.
+    pub(crate) fn take_block(&mut self) -> Option<Block> {
+        self.block.take()
+    }
+
+    /// `--pipe`: the error stdin was read with, once.
+    pub(crate) fn take_error(&mut self) -> Option<io::Error> {
+        self.blocks.as_mut().and_then(Blocks::take_error)
     }
 
     /// How many input sources there are.
@@ -99,6 +130,10 @@ impl Inputs {
 
     /// The next combination if one is at hand, without waiting.
     pub(crate) fn next(&mut self) -> Option<Vec<OsString>> {
+        if let Some(blocks) = &mut self.blocks {
+            self.block = Some(blocks.next()?);
+            return Some(Vec::new());
+        }
         if self.rest.iter().any(Vec::is_empty) {
             return None;
         }
@@ -129,6 +164,9 @@ impl Inputs {
     /// Waits for a streamed source to give an argument (kept for
     /// [`next`](Inputs::next)) or to end.
     pub(crate) fn wait(&mut self) {
+        if let Some(blocks) = &mut self.blocks {
+            return blocks.wait();
+        }
         if let First::Reader {
             lines,
             ahead,
@@ -151,6 +189,9 @@ impl Inputs {
 
     /// True when every combination was handed out.
     pub(crate) fn is_exhausted(&mut self) -> bool {
+        if let Some(blocks) = &mut self.blocks {
+            return blocks.is_exhausted();
+        }
         if self.rest.iter().any(Vec::is_empty) {
             return true;
         }
@@ -159,6 +200,9 @@ impl Inputs {
 
     /// How many combinations there are in all, once known.
     pub(crate) fn total(&self) -> Option<u64> {
+        if let Some(blocks) = &self.blocks {
+            return blocks.total();
+        }
         let product: u64 = self.rest.iter().map(|r| r.len() as u64).product();
         self.first_len.map(|first| first * product)
     }

@@ -53,8 +53,13 @@ pub(crate) struct Slot<'a> {
 
 impl Launcher {
     pub(crate) fn new(config: &Config, sources: usize, out: &Console, err: &Console) -> Launcher {
-        let template = (!config.template.is_empty())
-            .then(|| Template::parse(&join(&config.template), sources, !config.nonall));
+        let template = (!config.template.is_empty()).then(|| {
+            Template::parse(
+                &join(&config.template),
+                sources,
+                !config.nonall && !config.pipe,
+            )
+        });
         let tagstring = match &config.tag {
             Tag::String(text) => Some(Template::parse(text, sources, false)),
             _ => None,
@@ -64,6 +69,10 @@ impl Launcher {
         let live = config.retries <= 1;
         let lines = config.mode == crate::cli::Mode::Lines;
         let held = hold.then(|| Held::new(out, err, config.keep_order, lines, live));
+        let held = held.map(|held| match config.pipe {
+            true => held.keep_last_lines(),
+            false => held,
+        });
         let lines = (!hold).then(|| {
             (
                 procpump_adapters::Tagged::writer(out.clone()),

@@ -66,6 +66,7 @@ mod logins;
 mod manual;
 mod options;
 mod outcome;
+mod pipe;
 mod profile;
 mod remote;
 mod remote_cli;
@@ -145,7 +146,14 @@ fn fanout(config: Config) -> io::Result<u8> {
         config.sources = vec![inputs::Source::Args(joblog::commands(log)?)];
         config.template.clear();
     }
-    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
+    let mut inputs = match config.pipe {
+        true => Inputs::pipe(pipe::Blocks::start(
+            &config.blocks,
+            Box::new(io::stdin()),
+            waker,
+        )),
+        false => Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?,
+    };
     if config.dry_run {
         return dry_run(&config, &mut inputs);
     }

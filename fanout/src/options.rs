@@ -57,6 +57,12 @@ pub(crate) enum Key {
     RetryFailed,
     Ungroup,
     Nice,
+    // --pipe and its family.
+    Pipe,
+    Block,
+    Recend,
+    Recstart,
+    PipeRecords,
     Man,
     Completions,
     Help,
@@ -377,6 +383,38 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "print each command on stdout, before its output (tagged, held, ordered \
                with it)",
         ..flag(Key::Verbose, Some('v'), "print-commands")
+    },
+    // --pipe and its family: stdin cut into blocks of whole records, a
+    // block the stdin of each job.
+    Opt {
+        aliases: &["spreadstdin"],
+        help: "cut stdin into blocks of whole records (see --block, --recend, --recstart, -N) \
+               and give each block to one job as its stdin; the TEMPLATE gets no argument",
+        ..flag(Key::Pipe, None, "pipe")
+    },
+    Opt {
+        aliases: &["block-size", "bs"],
+        help: "blocks of about SIZE bytes for --pipe, never cutting a record (default 1M; \
+               suffixes K, M, G: powers of 1024)",
+        ..opt(Key::Block, None, "block", Value::Text("SIZE"))
+    },
+    Opt {
+        help: "records for --pipe end with these bytes (default a newline; empty: none)",
+        ..opt(Key::Recend, None, "recend", Value::Text("STR"))
+    },
+    Opt {
+        help: "records for --pipe start with these bytes (default none); with --recend too, \
+               a record boundary is where an end is followed at once by a start",
+        ..opt(Key::Recstart, None, "recstart", Value::Text("STR"))
+    },
+    Opt {
+        help: "N records a job for --pipe instead of a size",
+        ..opt(
+            Key::PipeRecords,
+            Some('N'),
+            "max-replace-args",
+            Value::Text("N"),
+        )
     },
     Opt {
         help: "print the manual page (roff) on stdout",

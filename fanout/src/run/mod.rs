@@ -197,6 +197,10 @@ impl Run {
         let job = self
             .launcher
             .job(&self.config, slot_of(&task, slot, &label), &command, remote);
+        let job = match &task.block {
+            Some(block) => job.map(|job| job.stdin(block.input())),
+            None => job,
+        };
         if self.config.trace {
             self.trace(&command);
         }
@@ -238,6 +242,8 @@ impl Run {
         };
         self.schedule.release(started.host, started.slot);
         let outcome = Outcome::of(&report, started.stop_sent.is_some());
+        let outcome =
+            crate::pipe::check_read(outcome, &report, &started.task.block, started.task.seq);
         let mut stdout: Option<Tee> = report.take_sink(Stream::Stdout);
         let mut stderr: Option<Tee> = report.take_sink(Stream::Stderr);
         for tee in [&mut stdout, &mut stderr].into_iter().flatten() {
@@ -376,6 +382,11 @@ impl Run {
         let mut err = self.err.clone();
         let unstarted = self.schedule.unstarted(inputs);
         self.summary.print(&mut err, self.stopping.why(), unstarted);
+        if let Some(error) = inputs.take_error() {
+            let _ = writeln!(err, "fanout: {error}");
+            let _ = err.flush();
+            return 255;
+        }
         let _ = err.flush();
         self.stopping.exit_status(&self.config.halt, &self.counts())
     }

@@ -33,6 +33,7 @@ impl Copies {
                 run: 1,
                 failed_on: Vec::new(),
                 pinned: Some(host),
+                block: None,
             });
         }
         seq

@@ -10,6 +10,7 @@ use crate::cli::Config;
 use crate::inputs::Inputs;
 use crate::jobs::JobsFile;
 use crate::logins::Host;
+use crate::pipe::Block;
 
 /// The most job slots (`{%}`) handed out, whatever `-j` and `-S` say.
 const MOST_SLOTS: usize = 1 << 16;
@@ -26,6 +27,8 @@ pub(super) struct Task {
     pub(super) failed_on: Vec<usize>,
     /// `--onall`, `--nonall`: the one host it runs on.
     pub(super) pinned: Option<usize>,
+    /// `--pipe`: the block of stdin it reads.
+    pub(super) block: Option<Block>,
 }
 
 /// A task given a host and a job slot.
@@ -192,6 +195,7 @@ impl Schedule {
                         run: 1,
                         failed_on: Vec::new(),
                         pinned: None,
+                        block: inputs.take_block(),
                     }
                 }
             };
@@ -285,6 +289,7 @@ impl Schedule {
             run: task.run + 1,
             failed_on,
             pinned: task.pinned,
+            block: task.block.clone(),
         });
     }
 

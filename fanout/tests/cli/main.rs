@@ -24,6 +24,7 @@ mod lines;
 mod manual;
 mod onall;
 mod order;
+mod pipe;
 mod profiles;
 mod progress;
 mod results;

@@ -67,6 +67,8 @@ pub(crate) struct Config {
     pub(crate) template: Vec<OsString>,
     /// Empty: stdin.
     pub(crate) sources: Vec<Source>,
+    /// How arguments become jobs (`-n`, `-X`, `-I`, `-d`…).
+    pub(crate) args: crate::args::Arguments,
 }
 
 impl Default for Config {
@@ -93,6 +95,7 @@ impl Default for Config {
             ssh: vec!["ssh".to_owned()],
             template: Vec::new(),
             sources: Vec::new(),
+            args: crate::args::Arguments::default(),
         }
     }
 }
@@ -197,6 +200,7 @@ fn option(
             config.hosts.extend(logins::read_login_file(&path)?);
         }
         Key::Ssh => config.ssh = shell::split("--ssh", &text(value()?)?)?,
+        key => crate::args::option(&mut config.args, key, name, parser)?,
     }
     Ok(None)
 }
@@ -214,16 +218,21 @@ fn shell(name: &str, value: &str) -> Result<Parsed, String> {
 /// `:::` and `::::` groups.
 fn split_rest(config: &mut Config, rest: Vec<OsString>) -> Result<(), String> {
     let mut group: Option<&str> = None;
+    // `:::+`, `::::+`: the sources that follow are linked to the one before.
+    let mut linked = false;
     for word in rest {
         match word.to_str() {
-            Some(sep @ (":::" | "::::")) => {
-                group = Some(if sep == ":::" { ":::" } else { "::::" });
-                if sep == ":::" {
+            Some(sep @ (":::" | "::::" | ":::+" | "::::+")) => {
+                linked = sep.ends_with('+');
+                group = Some(if sep.starts_with("::::") {
+                    "::::"
+                } else {
+                    ":::"
+                });
+                if group == Some(":::") {
+                    link(config, linked);
                     config.sources.push(Source::Args(Vec::new()));
                 }
-            }
-            Some(sep @ (":::+" | "::::+")) => {
-                return Err(format!("{sep} (linked input sources) is not supported"))
             }
             _ => match group {
                 None => config.template.push(word),
@@ -231,11 +240,21 @@ fn split_rest(config: &mut Config, rest: Vec<OsString>) -> Result<(), String> {
                     Some(Source::Args(args)) => args.push(word),
                     _ => unreachable!("::: pushes an argument source"),
                 },
-                Some(_) => config.sources.push(file_source(word)),
+                Some(_) => {
+                    link(config, linked);
+                    config.sources.push(file_source(word));
+                }
             },
         }
     }
     Ok(())
+}
+
+/// The source about to be pushed is linked to the one before.
+fn link(config: &mut Config, linked: bool) {
+    if linked && !config.sources.is_empty() {
+        config.args.links.to_previous.push(config.sources.len());
+    }
 }
 
 fn file_source(path: OsString) -> Source {
@@ -263,7 +282,7 @@ fn check(config: &Config) -> Result<(), String> {
     if stdins > 1 {
         return Err("stdin (`-`) can be one input source only".into());
     }
-    Ok(())
+    crate::args::check(config)
 }
 
 /// `-j N` or `-j N%` (of the CPUs, at least 1).
@@ -323,7 +342,9 @@ mod tests {
             &["--bogus"],
             &["--halt", "sometime"],
             &["--completions", "fish"],
-            &["-x"],
+            &["-y"],
+            &["-n", "0", "true"],
+            &["-d", "", "true"],
         ] {
             assert!(parse(args.iter().map(OsString::from)).is_err(), "{args:?}");
         }
@@ -339,7 +360,8 @@ mod tests {
                 args.extend(opt.value.name().map(|_| sample(opt.key).to_owned()));
                 args.extend(["true".to_owned(), ":::".to_owned(), "a".to_owned()]);
                 let parsed = parse(args.iter().map(OsString::from));
-                assert!(parsed.is_ok(), "{name}: {parsed:?}");
+                // `--rpl` parses, to say that it is refused.
+                assert!(parsed.is_ok() || opt.key == Key::Rpl, "{name}: {parsed:?}");
             }
         }
     }

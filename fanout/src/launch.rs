@@ -44,10 +44,18 @@ pub(crate) struct Slot<'a> {
 
 impl Launcher {
     pub(crate) fn new(config: &Config, sources: usize, out: &Console, err: &Console) -> Launcher {
+        let syntax = config.args.syntax(sources, true);
         let template = (!config.template.is_empty())
-            .then(|| Template::parse(&join(&config.template), sources, true));
+            .then(|| Template::parse_with(&join(&config.template), &syntax));
         let tagstring = match &config.tag {
-            Tag::String(text) => Some(Template::parse(text, sources, false)),
+            Tag::String(text) => Some(Template::parse_with(
+                text,
+                &crate::template::Syntax {
+                    append: false,
+                    context: false,
+                    ..syntax
+                },
+            )),
             _ => None,
         };
         let hold =
@@ -190,7 +198,7 @@ fn expansion(job: Slot<'_>) -> template::Job<'_> {
 }
 
 /// Words joined by spaces, as they are.
-fn join(words: &[OsString]) -> OsString {
+pub(crate) fn join(words: &[OsString]) -> OsString {
     let mut joined = Vec::new();
     for (i, word) in words.iter().enumerate() {
         if i > 0 {

@@ -46,13 +46,16 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod cli;
 mod console;
+mod context;
 mod halt;
 mod hold;
 mod inputs;
 mod joblog;
 mod launch;
+mod linked;
 mod logins;
 mod manual;
 mod options;
@@ -128,13 +131,20 @@ fn fanout(config: Config) -> io::Result<u8> {
         })?;
     }
     let mut config = config;
-    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?;
+    let reading = args::reading(&config);
+    let mut inputs = Inputs::open(std::mem::take(&mut config.sources), &reading, waker)?;
+    let (batcher, warning) = args::batcher(&config, inputs.sources());
+    if let Some(warning) = warning {
+        eprintln!("fanout: warning: {warning}");
+    }
+    inputs.group(batcher);
     if config.dry_run {
         return dry_run(&config, &mut inputs);
     }
     let mut run = Run::new(config, inputs.sources(), reactor)?;
     run.drive(&mut inputs)?;
-    Ok(run.finish(&mut inputs))
+    let code = run.finish(&mut inputs);
+    Ok(args::stopped(&inputs).unwrap_or(code))
 }
 
 /// `--dry-run`: prints each job's command line, a line each.
@@ -162,7 +172,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
         stdout.write_all(b"\n")?;
     }
     stdout.flush()?;
-    Ok(0)
+    Ok(args::stopped(inputs).unwrap_or(0))
 }
 
 fn main() -> ExitCode {

@@ -8,14 +8,18 @@
 // The measured times and memory are printed (shown with `--nocapture`).
 #![allow(clippy::print_stderr)]
 
+mod args;
 mod conformance;
 mod exit;
+mod gnu;
 mod group;
 mod joblog;
 mod lines;
+mod linked;
 mod manual;
 mod order;
 mod progress;
+mod replace;
 mod results;
 mod signals;
 mod ssh;

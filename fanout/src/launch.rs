@@ -24,6 +24,8 @@ pub(crate) struct Launcher {
     /// `None`: each argument is a command line.
     template: Option<Template>,
     tagstring: Option<Template>,
+    /// `-q`: the template's words quoted whole.
+    quoted: Option<crate::args::quote::QuotedTemplate>,
     /// Live line mode: the tagged writers on stdout and stderr.
     pub(crate) lines: Option<(
         procpump_adapters::Tagged<Console>,
@@ -53,7 +55,7 @@ impl Launcher {
                 &crate::template::Syntax {
                     append: false,
                     context: false,
-                    ..syntax
+                    ..syntax.clone()
                 },
             )),
             _ => None,
@@ -69,9 +71,12 @@ impl Launcher {
                 procpump_adapters::Tagged::writer(err.clone()),
             )
         });
+        let quoted = (config.args.quote && !config.template.is_empty())
+            .then(|| crate::args::quote::QuotedTemplate::parse(&config.template, &syntax));
         Launcher {
             template,
             tagstring,
+            quoted,
             lines,
             held,
             bytes: Arc::default(),
@@ -81,6 +86,9 @@ impl Launcher {
     /// The command line of a job: the template expanded (arguments
     /// quoted), or the arguments themselves joined by spaces.
     pub(crate) fn command(&self, job: Slot<'_>) -> OsString {
+        if let Some(quoted) = &self.quoted {
+            return quoted.expand(expansion(job));
+        }
         match &self.template {
             Some(template) => template.expand(expansion(job), true),
             None => join(job.args),

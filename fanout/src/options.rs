@@ -58,6 +58,7 @@ pub(crate) enum Key {
     EofDefault,
     Rpl,
     Link,
+    Quote,
     NoRunIfEmpty,
 }
 
@@ -389,6 +390,11 @@ pub(crate) const OPTIONS: &[Opt] = &[
                wrapping around (`:::+`, `::::+`: linked to the source before, as long as \
                the shorter)",
         ..flag(Key::Link, None, "link")
+    },
+    Opt {
+        help: "quote each word of the TEMPLATE whole for the shell (after its replacement \
+               strings): the command runs as typed, no shell code",
+        ..flag(Key::Quote, Some('q'), "quote")
     },
     Opt {
         help: "skip blank arguments (empty or only whitespace)",

@@ -135,6 +135,13 @@ impl Template {
         }
     }
 
+    /// Whether it holds any replacement string.
+    pub(crate) fn has_replacement(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| !matches!(p, Part::Literal(_) | Part::Blank(_)))
+    }
+
     /// The parsed pieces.
     pub(crate) fn parts(&self) -> &[Part] {
         &self.parts

@@ -6,6 +6,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod limit;
+pub(crate) mod quote;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -45,6 +46,8 @@ pub(crate) struct Arguments {
     pub(crate) skip_blank: bool,
     /// `--link`, `:::+`, `::::+`.
     pub(crate) links: crate::linked::Links,
+    /// `-q`: each word of the template quoted whole.
+    pub(crate) quote: bool,
 }
 
 impl Arguments {
@@ -263,6 +266,7 @@ fn input(
         Key::EofDefault => arguments.eof = parser.optional_value(),
         Key::NoRunIfEmpty => arguments.skip_blank = true,
         Key::Link => arguments.links.all = true,
+        Key::Quote => arguments.quote = true,
         Key::Rpl => {
             let given = value(parser)?;
             return Err(perl(name, &given.to_string_lossy()));

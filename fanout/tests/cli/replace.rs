@@ -76,3 +76,15 @@ fn perl_expressions_are_refused() {
         );
     }
 }
+
+#[test]
+fn quote_runs_the_words_as_typed() {
+    same(&["-q", "-k", "echo", "a  b", "{}", ":::", "x"]);
+    same(&["-q", "-k", "echo", "$HOME;", ":::", "x"]);
+    same(&["-q", "-k", "echo", "a {} b", ":::", "x y"]);
+    same(&["-q", "-k", "-N2", "echo", "{2}", "{1}", ":::", "a", "b"]);
+    assert_eq!(
+        same(&["--quote", "-k", "sh", "-c", "echo $0", ":::", "x"]),
+        "x\n"
+    );
+}

@@ -44,6 +44,8 @@ pub(crate) struct Reading {
     pub(crate) skip_blank: bool,
     /// `--link`, `:::+`: sources linked (then all are read whole).
     pub(crate) links: crate::linked::Links,
+    /// `--colsep REGEX`: each argument split into columns.
+    pub(crate) colsep: Option<regex::bytes::Regex>,
 }
 
 impl Reading {
@@ -95,6 +97,8 @@ pub(crate) struct Inputs {
     batcher: Option<Batcher>,
     /// How many input sources there are.
     sources: usize,
+    /// `--colsep`.
+    colsep: Option<regex::bytes::Regex>,
 }
 
 impl Inputs {
@@ -127,7 +131,9 @@ impl Inputs {
             };
             rest.push(reading.filter(args));
         }
-        Ok(Inputs::of(first, rest))
+        let mut inputs = Inputs::of(first, rest);
+        inputs.colsep = reading.colsep.clone();
+        Ok(inputs)
     }
 
     fn of(first: First, rest: Vec<Vec<OsString>>) -> Inputs {
@@ -144,6 +150,7 @@ impl Inputs {
             current: None,
             first_len,
             batcher: None,
+            colsep: None,
         }
     }
 
@@ -162,6 +169,7 @@ impl Inputs {
         let rows = crate::linked::rows(whole, &reading.links);
         let mut inputs = Inputs::of(First::Rows(rows.into_iter()), Vec::new());
         inputs.sources = sources;
+        inputs.colsep = reading.colsep.clone();
         Ok(inputs)
     }
 
@@ -197,8 +205,23 @@ impl Inputs {
         job
     }
 
-    /// The next combination if one is at hand, without waiting.
+    /// The next combination if one is at hand, without waiting, each
+    /// argument split into columns with `--colsep`.
     fn combination(&mut self) -> Option<Vec<OsString>> {
+        let row = self.row()?;
+        let Some(colsep) = &self.colsep else {
+            return Some(row);
+        };
+        let columns = row.iter().flat_map(|arg| {
+            colsep
+                .split(arg.as_bytes())
+                .map(|column| OsString::from_vec(column.to_vec()))
+        });
+        Some(columns.collect())
+    }
+
+    /// The next combination if one is at hand, without waiting.
+    fn row(&mut self) -> Option<Vec<OsString>> {
         if let First::Rows(rows) = &mut self.first {
             return rows.next();
         }
@@ -421,6 +444,7 @@ mod tests {
             eof: None,
             skip_blank: false,
             links: crate::linked::Links::default(),
+            colsep: None,
         }
     }
 

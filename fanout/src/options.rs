@@ -59,6 +59,7 @@ pub(crate) enum Key {
     Rpl,
     Link,
     Quote,
+    Colsep,
     NoRunIfEmpty,
 }
 
@@ -395,6 +396,11 @@ pub(crate) const OPTIONS: &[Opt] = &[
         help: "quote each word of the TEMPLATE whole for the shell (after its replacement \
                strings): the command runs as typed, no shell code",
         ..flag(Key::Quote, Some('q'), "quote")
+    },
+    Opt {
+        aliases: &["col-sep"],
+        help: "split each argument into columns on REGEX: `{1}`, `{2}`… are the columns",
+        ..opt(Key::Colsep, Some('C'), "colsep", Value::Text("REGEX"))
     },
     Opt {
         help: "skip blank arguments (empty or only whitespace)",

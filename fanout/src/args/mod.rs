@@ -48,6 +48,8 @@ pub(crate) struct Arguments {
     pub(crate) links: crate::linked::Links,
     /// `-q`: each word of the template quoted whole.
     pub(crate) quote: bool,
+    /// `--colsep REGEX`: each argument split into columns, `{1}`….
+    pub(crate) colsep: Option<regex::bytes::Regex>,
 }
 
 impl Arguments {
@@ -60,6 +62,7 @@ impl Arguments {
     /// The template's syntax, for jobs of `sources` input sources.
     pub(crate) fn syntax(&self, sources: usize, append: bool) -> Syntax {
         let columns = match (self.fill, self.most) {
+            _ if self.colsep.is_some() => usize::MAX,
             (true, _) => usize::MAX,
             (false, Some(most)) => sources.saturating_mul(most.max(1)),
             (false, None) => sources,
@@ -85,6 +88,7 @@ pub(crate) fn reading(config: &Config) -> Reading {
         eof: arguments.eof.clone(),
         skip_blank: arguments.skip_blank,
         links: arguments.links.clone(),
+        colsep: arguments.colsep.clone(),
     }
 }
 
@@ -267,6 +271,12 @@ fn input(
         Key::NoRunIfEmpty => arguments.skip_blank = true,
         Key::Link => arguments.links.all = true,
         Key::Quote => arguments.quote = true,
+        Key::Colsep => {
+            let given = value(parser)?.to_string_lossy().into_owned();
+            let regex = regex::bytes::Regex::new(&given)
+                .map_err(|e| format!("{name} needs a regular expression, not {given:?}: {e}"))?;
+            arguments.colsep = Some(regex);
+        }
         Key::Rpl => {
             let given = value(parser)?;
             return Err(perl(name, &given.to_string_lossy()));

@@ -9,6 +9,7 @@
 #![allow(clippy::print_stderr)]
 
 mod args;
+mod columns;
 mod conformance;
 mod exit;
 mod gnu;

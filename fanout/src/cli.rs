@@ -100,6 +100,8 @@ pub(crate) struct Config {
     pub(crate) pipe: bool,
     /// How `--pipe` cuts (`--block`, `--recend`, `--recstart`, `-N`).
     pub(crate) blocks: Pipe,
+    /// How arguments become jobs (`-n`, `-X`, `-I`, `-d`…).
+    pub(crate) args: crate::args::Arguments,
 }
 
 impl Default for Config {
@@ -141,6 +143,7 @@ impl Default for Config {
             sources: Vec::new(),
             pipe: false,
             blocks: Pipe::default(),
+            args: crate::args::Arguments::default(),
         }
     }
 }
@@ -196,6 +199,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
     }
     split_rest(&mut config, rest)?;
     crate::remote_cli::finish(&mut config)?;
+    pipe_records(&mut config);
     check(&config)?;
     Ok(Parsed::Run(Box::new(config)))
 }
@@ -259,8 +263,10 @@ fn option(
         Key::Block => config.blocks.block = pipe::size(name, &text(value()?)?)?,
         Key::Recend => config.blocks.recend = value()?.into_vec(),
         Key::Recstart => config.blocks.recstart = value()?.into_vec(),
-        Key::PipeRecords => config.blocks.records = Some(number(name, &text(value()?)?, 1)?),
-        _ => crate::remote_cli::option(config, opt.key, name, parser)?,
+        key if crate::remote_cli::handles(key) => {
+            crate::remote_cli::option(config, key, name, parser)?
+        }
+        key => crate::args::option(&mut config.args, key, name, parser)?,
     }
     Ok(None)
 }
@@ -290,16 +296,21 @@ fn shell(name: &str, value: &str) -> Result<Parsed, String> {
 /// `:::` and `::::` groups.
 fn split_rest(config: &mut Config, rest: Vec<OsString>) -> Result<(), String> {
     let mut group: Option<&str> = None;
+    // `:::+`, `::::+`: the sources that follow are linked to the one before.
+    let mut linked = false;
     for word in rest {
         match word.to_str() {
-            Some(sep @ (":::" | "::::")) => {
-                group = Some(if sep == ":::" { ":::" } else { "::::" });
-                if sep == ":::" {
+            Some(sep @ (":::" | "::::" | ":::+" | "::::+")) => {
+                linked = sep.ends_with('+');
+                group = Some(if sep.starts_with("::::") {
+                    "::::"
+                } else {
+                    ":::"
+                });
+                if group == Some(":::") {
+                    link(config, linked);
                     config.sources.push(Source::Args(Vec::new()));
                 }
-            }
-            Some(sep @ (":::+" | "::::+")) => {
-                return Err(format!("{sep} (linked input sources) is not supported"))
             }
             _ => match group {
                 None => config.template.push(word),
@@ -307,11 +318,21 @@ fn split_rest(config: &mut Config, rest: Vec<OsString>) -> Result<(), String> {
                     Some(Source::Args(args)) => args.push(word),
                     _ => unreachable!("::: pushes an argument source"),
                 },
-                Some(_) => config.sources.push(file_source(word)),
+                Some(_) => {
+                    link(config, linked);
+                    config.sources.push(file_source(word));
+                }
             },
         }
     }
     Ok(())
+}
+
+/// The source about to be pushed is linked to the one before.
+fn link(config: &mut Config, linked: bool) {
+    if linked && !config.sources.is_empty() {
+        config.args.links.to_previous.push(config.sources.len());
+    }
 }
 
 fn file_source(path: OsString) -> Source {
@@ -348,7 +369,15 @@ fn check(config: &Config) -> Result<(), String> {
     if config.pipe && !config.sources.is_empty() {
         return Err("--pipe reads its blocks from stdin: no ::: or :::: source".into());
     }
-    Ok(())
+    crate::args::check(config)
+}
+
+/// `-N n` under `--pipe`: n records a job, not n arguments.
+fn pipe_records(config: &mut Config) {
+    if config.pipe && config.args.exact {
+        config.blocks.records = config.args.most.take();
+        (config.args.exact, config.args.context) = (false, false);
+    }
 }
 
 /// `--nice N`: -20 to 19.
@@ -424,6 +453,9 @@ mod tests {
             &["--pipe", "--block", "-1M", "wc"],
             &["--pipe", "-N", "0", "wc"],
             &["--pipe", "wc", ":::", "a"],
+            &["-y"],
+            &["-n", "0", "true"],
+            &["-d", "", "true"],
         ] {
             assert!(parse(args.iter().map(OsString::from)).is_err(), "{args:?}");
         }
@@ -445,7 +477,8 @@ mod tests {
                     args.extend([":::".to_owned(), "a".to_owned()]);
                 }
                 let parsed = parse(args.iter().map(OsString::from));
-                assert!(parsed.is_ok(), "{name}: {parsed:?}");
+                // `--rpl` parses, to say that it is refused.
+                assert!(parsed.is_ok() || opt.key == Key::Rpl, "{name}: {parsed:?}");
             }
         }
     }

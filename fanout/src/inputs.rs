@@ -11,12 +11,13 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvError, TryRecvError};
 
 use procpump::Waker;
 
+use crate::args::batch::Batcher;
 use crate::pipe::{Block, Blocks};
 
 /// Arguments read ahead from a streamed file or stdin, at most.
@@ -33,9 +34,46 @@ pub(crate) enum Source {
     Stdin,
 }
 
+/// How arguments are read from the sources.
+#[derive(Clone, Debug)]
+pub(crate) struct Reading {
+    /// What ends an argument in a file or stdin (`\n`; `-0`: NUL; `-d`).
+    pub(crate) delimiter: Vec<u8>,
+    /// `-E`: the argument that ends a source, it and the rest unread.
+    pub(crate) eof: Option<OsString>,
+    /// `-r`: blank arguments are skipped.
+    pub(crate) skip_blank: bool,
+    /// `--link`, `:::+`: sources linked (then all are read whole).
+    pub(crate) links: crate::linked::Links,
+    /// `--colsep REGEX`: each argument split into columns.
+    pub(crate) colsep: Option<regex::bytes::Regex>,
+}
+
+impl Reading {
+    /// Whether `arg` ends its source (`-E`).
+    fn ends(&self, arg: &OsString) -> bool {
+        self.eof.as_ref() == Some(arg)
+    }
+
+    /// Whether `arg` is kept (`-r` skips blank ones).
+    fn keeps(&self, arg: &OsString) -> bool {
+        !self.skip_blank || !arg.as_bytes().iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// `args` up to the `-E` argument, without the blank ones of `-r`.
+    fn filter(&self, args: Vec<OsString>) -> Vec<OsString> {
+        args.into_iter()
+            .take_while(|arg| !self.ends(arg))
+            .filter(|arg| self.keeps(arg))
+            .collect()
+    }
+}
+
 /// The first source, handed out as it comes.
 enum First {
     Args(std::vec::IntoIter<OsString>),
+    /// Linked sources: every job's arguments, made at the start.
+    Rows(std::vec::IntoIter<Vec<OsString>>),
     Reader {
         lines: Receiver<OsString>,
         ahead: VecDeque<OsString>,
@@ -60,44 +98,97 @@ pub(crate) struct Inputs {
     /// the job [`next`](Inputs::next) gave last.
     blocks: Option<Blocks>,
     block: Option<Block>,
+    /// `-n`, `-X`…: several combinations a job.
+    batcher: Option<Batcher>,
+    /// How many input sources there are.
+    sources: usize,
+    /// `--colsep`.
+    colsep: Option<regex::bytes::Regex>,
 }
 
 impl Inputs {
-    /// Opens the sources (stdin when there is none); `null`: arguments end
-    /// with NUL instead of a newline.
+    /// Opens the sources (stdin when there is none), read as `reading`
+    /// says.
     ///
     /// # Errors
     ///
     /// A file that cannot be opened or read, named.
-    pub(crate) fn open(sources: Vec<Source>, null: bool, waker: Waker) -> io::Result<Inputs> {
-        let delimiter = if null { b'\0' } else { b'\n' };
+    pub(crate) fn open(
+        sources: Vec<Source>,
+        reading: &Reading,
+        waker: Waker,
+    ) -> io::Result<Inputs> {
+        if reading.links.any() {
+            return Inputs::linked(sources, reading);
+        }
         let mut sources = sources.into_iter();
         let first = match sources.next().unwrap_or(Source::Stdin) {
-            Source::Args(args) => First::Args(args.into_iter()),
-            Source::File(path) => First::reader(Box::new(open(&path)?), delimiter, waker),
-            Source::Stdin => First::reader(Box::new(io::stdin()), delimiter, waker),
+            Source::Args(args) => First::Args(reading.filter(args).into_iter()),
+            Source::File(path) => First::reader(Box::new(open(&path)?), reading.clone(), waker),
+            Source::Stdin => First::reader(Box::new(io::stdin()), reading.clone(), waker),
         };
         let mut rest = Vec::new();
         for source in sources {
-            rest.push(match source {
+            let args = match source {
                 Source::Args(args) => args,
-                Source::File(path) => read_all(BufReader::new(open(&path)?), delimiter)?,
-                Source::Stdin => read_all(io::stdin().lock(), delimiter)?,
-            });
+                Source::File(path) => read_all(BufReader::new(open(&path)?), reading)?,
+                Source::Stdin => read_all(io::stdin().lock(), reading)?,
+            };
+            rest.push(reading.filter(args));
         }
+        let mut inputs = Inputs::of(first, rest);
+        inputs.colsep = reading.colsep.clone();
+        Ok(inputs)
+    }
+
+    fn of(first: First, rest: Vec<Vec<OsString>>) -> Inputs {
         let first_len = match &first {
             First::Args(args) => Some(args.len() as u64),
+            First::Rows(rows) => Some(rows.len() as u64),
             First::Reader { .. } => None,
         };
-        Ok(Inputs {
+        Inputs {
             first,
             odometer: vec![0; rest.len()],
+            sources: 1 + rest.len(),
             rest,
             current: None,
             first_len,
             blocks: None,
             block: None,
-        })
+            batcher: None,
+            colsep: None,
+        }
+    }
+
+    /// Linked sources (`--link`, `:::+`), each read whole.
+    fn linked(sources: Vec<Source>, reading: &Reading) -> io::Result<Inputs> {
+        let mut whole = Vec::new();
+        for source in sources {
+            let args = match source {
+                Source::Args(args) => args,
+                Source::File(path) => read_all(BufReader::new(open(&path)?), reading)?,
+                Source::Stdin => read_all(io::stdin().lock(), reading)?,
+            };
+            whole.push(reading.filter(args));
+        }
+        let sources = whole.len();
+        let rows = crate::linked::rows(whole, &reading.links);
+        let mut inputs = Inputs::of(First::Rows(rows.into_iter()), Vec::new());
+        inputs.sources = sources;
+        inputs.colsep = reading.colsep.clone();
+        Ok(inputs)
+    }
+
+    /// Groups the combinations into jobs with `batcher` (`-n`, `-X`…).
+    pub(crate) fn group(&mut self, batcher: Option<Batcher>) {
+        self.batcher = batcher;
+    }
+
+    /// Why the input stopped early: a record too long for the command
+    /// line's limit.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.batcher.as_ref().and_then(Batcher::error)
     }
 
     /// `--pipe`: a job per block of `blocks`, with no argument.
@@ -110,6 +201,9 @@ impl Inputs {
             first_len: None,
             blocks: Some(blocks),
             block: None,
+            batcher: None,
+            sources: 1,
+            colsep: None,
         }
     }
 
@@ -125,14 +219,48 @@ impl Inputs {
 
     /// How many input sources there are.
     pub(crate) fn sources(&self) -> usize {
-        1 + self.rest.len()
+        self.sources
     }
 
-    /// The next combination if one is at hand, without waiting.
+    /// The next job's arguments if at hand, without waiting: a
+    /// combination, or several ([`group`](Inputs::group)).
     pub(crate) fn next(&mut self) -> Option<Vec<OsString>> {
         if let Some(blocks) = &mut self.blocks {
             self.block = Some(blocks.next()?);
             return Some(Vec::new());
+        }
+        let Some(mut batcher) = self.batcher.take() else {
+            return self.combination();
+        };
+        let job = {
+            let this = std::cell::RefCell::new(&mut *self);
+            batcher.next(&mut || this.borrow_mut().combination(), &mut || {
+                this.borrow_mut().rows_exhausted()
+            })
+        };
+        self.batcher = Some(batcher);
+        job
+    }
+
+    /// The next combination if one is at hand, without waiting, each
+    /// argument split into columns with `--colsep`.
+    fn combination(&mut self) -> Option<Vec<OsString>> {
+        let row = self.row()?;
+        let Some(colsep) = &self.colsep else {
+            return Some(row);
+        };
+        let columns = row.iter().flat_map(|arg| {
+            colsep
+                .split(arg.as_bytes())
+                .map(|column| OsString::from_vec(column.to_vec()))
+        });
+        Some(columns.collect())
+    }
+
+    /// The next combination if one is at hand, without waiting.
+    fn row(&mut self) -> Option<Vec<OsString>> {
+        if let First::Rows(rows) = &mut self.first {
+            return rows.next();
         }
         if self.rest.iter().any(Vec::is_empty) {
             return None;
@@ -187,36 +315,56 @@ impl Inputs {
         }
     }
 
-    /// True when every combination was handed out.
+    /// True when every job was handed out (or the input stopped on an
+    /// error).
     pub(crate) fn is_exhausted(&mut self) -> bool {
         if let Some(blocks) = &mut self.blocks {
             return blocks.is_exhausted();
         }
+        match &self.batcher {
+            Some(batcher) if batcher.error().is_some() => true,
+            Some(batcher) if batcher.is_holding() => false,
+            _ => self.rows_exhausted(),
+        }
+    }
+
+    /// True when every combination was read.
+    fn rows_exhausted(&mut self) -> bool {
         if self.rest.iter().any(Vec::is_empty) {
             return true;
         }
         self.current.is_none() && self.first.is_exhausted(&mut self.first_len)
     }
 
-    /// How many combinations there are in all, once known.
+    /// How many jobs there are in all, once known.
     pub(crate) fn total(&self) -> Option<u64> {
         if let Some(blocks) = &self.blocks {
             return blocks.total();
         }
         let product: u64 = self.rest.iter().map(|r| r.len() as u64).product();
-        self.first_len.map(|first| first * product)
+        let combinations = self.first_len.map(|first| first * product)?;
+        match &self.batcher {
+            Some(batcher) => batcher.total(combinations),
+            None => Some(combinations),
+        }
     }
 }
 
 impl First {
     /// Reads `input` on a thread of its own, waking the reactor at each
     /// argument and at the end.
-    fn reader(input: Box<dyn Read + Send>, delimiter: u8, waker: Waker) -> First {
+    fn reader(input: Box<dyn Read + Send>, reading: Reading, waker: Waker) -> First {
         let (sender, lines) = mpsc::sync_channel(READ_AHEAD);
         std::thread::spawn(move || {
-            for line in BufReader::new(input).split(delimiter) {
-                let Ok(line) = line else { break };
-                if sender.send(OsString::from_vec(line)).is_err() {
+            let mut input = BufReader::new(input);
+            while let Some(Ok(line)) = record(&mut input, &reading.delimiter) {
+                if reading.ends(&line) {
+                    break;
+                }
+                if !reading.keeps(&line) {
+                    continue;
+                }
+                if sender.send(line).is_err() {
                     break;
                 }
                 waker.wake();
@@ -235,6 +383,7 @@ impl First {
     fn next(&mut self) -> Option<OsString> {
         match self {
             First::Args(args) => args.next(),
+            First::Rows(_) => unreachable!("linked rows are taken whole"),
             First::Reader {
                 lines,
                 ahead,
@@ -257,6 +406,7 @@ impl First {
     fn is_exhausted(&mut self, len: &mut Option<u64>) -> bool {
         match self {
             First::Args(args) => args.len() == 0,
+            First::Rows(rows) => rows.len() == 0,
             First::Reader {
                 lines,
                 ahead,
@@ -291,11 +441,38 @@ fn open(path: &PathBuf) -> io::Result<File> {
     })
 }
 
-fn read_all(input: impl BufRead, delimiter: u8) -> io::Result<Vec<OsString>> {
-    input
-        .split(delimiter)
-        .map(|line| line.map(OsString::from_vec))
-        .collect()
+fn read_all(mut input: impl BufRead, reading: &Reading) -> io::Result<Vec<OsString>> {
+    let mut all = Vec::new();
+    while let Some(line) = record(&mut input, &reading.delimiter) {
+        let line = line?;
+        if reading.ends(&line) {
+            break;
+        }
+        all.push(line);
+    }
+    Ok(all)
+}
+
+/// The next record of `input`, without its `delimiter` (one byte or
+/// more); `None` at the end.
+fn record(input: &mut impl BufRead, delimiter: &[u8]) -> Option<io::Result<OsString>> {
+    let last = *delimiter.last()?;
+    let mut record = Vec::new();
+    loop {
+        match input.read_until(last, &mut record) {
+            Err(err) => return Some(Err(err)),
+            Ok(0) if record.is_empty() => return None,
+            Ok(0) => return Some(Ok(OsString::from_vec(record))),
+            Ok(_) => {}
+        }
+        if record.ends_with(delimiter) {
+            record.truncate(record.len() - delimiter.len());
+            return Some(Ok(OsString::from_vec(record)));
+        }
+        if !record.ends_with(&[last]) {
+            return Some(Ok(OsString::from_vec(record)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -307,6 +484,16 @@ mod tests {
         procpump::Reactor::new().unwrap().waker()
     }
 
+    fn lines() -> Reading {
+        Reading {
+            delimiter: b"\n".to_vec(),
+            eof: None,
+            skip_blank: false,
+            links: crate::linked::Links::default(),
+            colsep: None,
+        }
+    }
+
     fn args(words: &[&str]) -> Source {
         Source::Args(words.iter().map(OsString::from).collect())
     }
@@ -314,7 +501,7 @@ mod tests {
     #[test]
     fn the_last_source_varies_fastest() {
         let sources = vec![args(&["a", "b"]), args(&["1", "2", "3"]), args(&["x"])];
-        let mut inputs = Inputs::open(sources, false, waker()).unwrap();
+        let mut inputs = Inputs::open(sources, &lines(), waker()).unwrap();
         assert_eq!(inputs.total(), Some(6));
         let mut all = Vec::new();
         while let Some(combination) = inputs.next() {
@@ -326,7 +513,7 @@ mod tests {
 
     #[test]
     fn an_empty_source_gives_nothing() {
-        let mut inputs = Inputs::open(vec![args(&["a"]), args(&[])], false, waker()).unwrap();
+        let mut inputs = Inputs::open(vec![args(&["a"]), args(&[])], &lines(), waker()).unwrap();
         assert_eq!(inputs.next(), None);
         assert!(inputs.is_exhausted());
         assert_eq!(inputs.total(), Some(0));

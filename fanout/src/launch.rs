@@ -24,6 +24,8 @@ pub(crate) struct Launcher {
     /// `None`: each argument is a command line.
     template: Option<Template>,
     tagstring: Option<Template>,
+    /// `-q`: the template's words quoted whole.
+    quoted: Option<crate::args::quote::QuotedTemplate>,
     /// Live line mode: the tagged writers on stdout and stderr.
     pub(crate) lines: Option<(
         procpump_adapters::Tagged<Console>,
@@ -53,15 +55,18 @@ pub(crate) struct Slot<'a> {
 
 impl Launcher {
     pub(crate) fn new(config: &Config, sources: usize, out: &Console, err: &Console) -> Launcher {
-        let template = (!config.template.is_empty()).then(|| {
-            Template::parse(
-                &join(&config.template),
-                sources,
-                !config.nonall && !config.pipe,
-            )
-        });
+        let syntax = config.args.syntax(sources, !config.nonall && !config.pipe);
+        let template = (!config.template.is_empty())
+            .then(|| Template::parse_with(&join(&config.template), &syntax));
         let tagstring = match &config.tag {
-            Tag::String(text) => Some(Template::parse(text, sources, false)),
+            Tag::String(text) => Some(Template::parse_with(
+                text,
+                &crate::template::Syntax {
+                    append: false,
+                    context: false,
+                    ..syntax.clone()
+                },
+            )),
             _ => None,
         };
         let hold =
@@ -79,13 +84,16 @@ impl Launcher {
                 procpump_adapters::Tagged::writer(err.clone()),
             )
         });
+        let quoted = (config.args.quote && !config.template.is_empty())
+            .then(|| crate::args::quote::QuotedTemplate::parse(&config.template, &syntax));
         Launcher {
             template,
             tagstring,
+            quoted,
             lines,
             held,
             bytes: Arc::default(),
-            files: crate::transfer::Files::new(&config.files, sources),
+            files: crate::transfer::Files::new(&config.files, &config.args.syntax(sources, false)),
             env: config.env.clone(),
             direct: crate::direct::Direct::new(&config.template),
         }
@@ -94,6 +102,9 @@ impl Launcher {
     /// The command line of a job: the template expanded (arguments
     /// quoted), or the arguments themselves joined by spaces.
     pub(crate) fn command(&self, job: Slot<'_>) -> OsString {
+        if let Some(quoted) = &self.quoted {
+            return quoted.expand(expansion(job));
+        }
         match &self.template {
             Some(template) => template.expand(expansion(job), true),
             None => join(job.args),

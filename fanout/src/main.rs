@@ -51,9 +51,11 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod bar;
 mod cli;
 mod console;
+mod context;
 mod direct;
 mod env;
 mod halt;
@@ -62,6 +64,7 @@ mod inputs;
 mod joblog;
 mod jobs;
 mod launch;
+mod linked;
 mod logins;
 mod manual;
 mod options;
@@ -152,14 +155,24 @@ fn fanout(config: Config) -> io::Result<u8> {
             Box::new(io::stdin()),
             waker,
         )),
-        false => Inputs::open(std::mem::take(&mut config.sources), config.null, waker)?,
+        false => {
+            let reading = args::reading(&config);
+            let mut inputs = Inputs::open(std::mem::take(&mut config.sources), &reading, waker)?;
+            let (batcher, warning) = args::batcher(&config, inputs.sources());
+            if let Some(warning) = warning {
+                eprintln!("fanout: warning: {warning}");
+            }
+            inputs.group(batcher);
+            inputs
+        }
     };
     if config.dry_run {
         return dry_run(&config, &mut inputs);
     }
     let mut run = Run::new(config, inputs.sources(), reactor)?;
     run.drive(&mut inputs)?;
-    Ok(run.finish(&mut inputs))
+    let code = run.finish(&mut inputs);
+    Ok(args::stopped(&inputs).unwrap_or(code))
 }
 
 /// `--dry-run`: prints each job's command line, a line each.
@@ -192,7 +205,7 @@ fn dry_run(config: &Config, inputs: &mut Inputs) -> io::Result<u8> {
         }
     }
     stdout.flush()?;
-    Ok(0)
+    Ok(args::stopped(inputs).unwrap_or(0))
 }
 
 fn main() -> ExitCode {

@@ -62,11 +62,35 @@ pub(crate) enum Key {
     Block,
     Recend,
     Recstart,
-    PipeRecords,
     Man,
     Completions,
     Help,
     Version,
+    // Arguments: several a job, replacement strings, input.
+    MaxArgs,
+    ExactArgs,
+    Multiple,
+    ContextReplace,
+    Xargs,
+    MaxLines,
+    Lines,
+    MaxChars,
+    ExitTooLong,
+    Replace,
+    ReplaceDefault,
+    ExtensionReplace,
+    BasenameReplace,
+    DirnameReplace,
+    BasenameExtensionReplace,
+    SeqReplace,
+    Delimiter,
+    Eof,
+    EofDefault,
+    Rpl,
+    Link,
+    Quote,
+    Colsep,
+    NoRunIfEmpty,
 }
 
 /// The value an option takes, named as the help shows it.
@@ -407,15 +431,154 @@ pub(crate) const OPTIONS: &[Opt] = &[
                a record boundary is where an end is followed at once by a start",
         ..opt(Key::Recstart, None, "recstart", Value::Text("STR"))
     },
+    // Arguments: several a job, replacement strings, input.
     Opt {
-        help: "N records a job for --pipe instead of a size",
+        aliases: &["maxargs"],
+        help: "up to N arguments a job (`{}`: all of them, space-separated; `{1}`..: each); \
+               N at least 1",
+        ..opt(Key::MaxArgs, Some('n'), "max-args", Value::Text("N"))
+    },
+    Opt {
+        aliases: &["maxreplaceargs"],
+        help: "N arguments a job, `{1}`..`{N}` each of them (the last job may have fewer); \
+               a word holding `{}` is repeated for each; -N 0: one job per argument, \
+               none put in; with --pipe: N records a job instead of a size",
         ..opt(
-            Key::PipeRecords,
+            Key::ExactArgs,
             Some('N'),
             "max-replace-args",
             Value::Text("N"),
         )
     },
+    Opt {
+        help: "as many arguments a job as the command line's length limit allows, `{}` all \
+               of them space-separated; at the end, the last ones spread over the job slots",
+        ..flag(Key::Multiple, Some('m'), "multiple")
+    },
+    Opt {
+        help: "as -m, a word holding `{}` repeated for each argument (`a{}b` of 1 2: `a1b \
+               a2b`)",
+        ..flag(Key::ContextReplace, Some('X'), "context-replace")
+    },
+    Opt {
+        help: "as many arguments a job as the length limit allows, as xargs (not spread)",
+        ..flag(Key::Xargs, None, "xargs")
+    },
+    Opt {
+        help: "N lines of input a job, a word holding `{}` repeated for each",
+        ..opt(Key::MaxLines, Some('L'), "max-lines", Value::Text("N"))
+    },
+    Opt {
+        help: "-l[N] (N attached): as -L N, N 1 when not given",
+        ..flag(Key::Lines, Some('l'), "lines")
+    },
+    Opt {
+        aliases: &["maxchars"],
+        help: "a command line shorter than N bytes (default: the system's longest less 3000, \
+               halved, as GNU parallel); an argument that does not fit is an error",
+        ..opt(Key::MaxChars, Some('s'), "max-chars", Value::Text("N"))
+    },
+    Opt {
+        help: "accepted (an argument too long for -s is always an error)",
+        ..flag(Key::ExitTooLong, Some('x'), "exit")
+    },
+    Opt {
+        help: "STR instead of `{}` (and `{N}`)",
+        ..opt(
+            Key::Replace,
+            Some('I'),
+            "replace-string",
+            Value::Text("STR"),
+        )
+    },
+    Opt {
+        help: "-i[STR] (STR attached): as -I STR, `{}` when not given",
+        ..flag(Key::ReplaceDefault, Some('i'), "replace")
+    },
+    Opt {
+        aliases: &["er"],
+        help: "STR instead of `{.}`",
+        ..opt(
+            Key::ExtensionReplace,
+            None,
+            "extensionreplace",
+            Value::Text("STR"),
+        )
+    },
+    Opt {
+        aliases: &["bnr"],
+        help: "STR instead of `{/}`",
+        ..opt(
+            Key::BasenameReplace,
+            None,
+            "basenamereplace",
+            Value::Text("STR"),
+        )
+    },
+    Opt {
+        aliases: &["dnr"],
+        help: "STR instead of `{//}`",
+        ..opt(
+            Key::DirnameReplace,
+            None,
+            "dirnamereplace",
+            Value::Text("STR"),
+        )
+    },
+    Opt {
+        aliases: &["bner"],
+        help: "STR instead of `{/.}`",
+        ..opt(
+            Key::BasenameExtensionReplace,
+            None,
+            "basenameextensionreplace",
+            Value::Text("STR"),
+        )
+    },
+    Opt {
+        help: "STR instead of `{#}`",
+        ..opt(Key::SeqReplace, None, "seqreplace", Value::Text("STR"))
+    },
+    Opt {
+        help: "arguments from stdin and files end with DELIM (one character, or \\n, \\t, \
+               \\0, \\xHH, \\NNN), not newline",
+        ..opt(Key::Delimiter, Some('d'), "delimiter", Value::Text("DELIM"))
+    },
+    Opt {
+        help: "an argument STR ends its input source (it and the rest are not read)",
+        ..opt(Key::Eof, Some('E'), "end-of-file", Value::Text("STR"))
+    },
+    Opt {
+        help: "-e[STR] (STR attached): as -E STR; none when not given",
+        ..flag(Key::EofDefault, Some('e'), "eof")
+    },
+    Opt {
+        help: "GNU parallel's Perl replacement strings: refused, as `{= perl =}` is (fanout \
+               runs no Perl)",
+        ..opt(Key::Rpl, None, "rpl", Value::Text("'TAG PERL'"))
+    },
+    Opt {
+        aliases: &["xapply"],
+        help: "link the input sources: one argument of each at a time, the shorter ones \
+               wrapping around (`:::+`, `::::+`: linked to the source before, as long as \
+               the shorter)",
+        ..flag(Key::Link, None, "link")
+    },
+    Opt {
+        help: "quote each word of the TEMPLATE whole for the shell (after its replacement \
+               strings): the command runs as typed, no shell code",
+        ..flag(Key::Quote, Some('q'), "quote")
+    },
+    Opt {
+        aliases: &["col-sep"],
+        help: "split each argument into columns on REGEX: `{1}`, `{2}`… are the columns",
+        ..opt(Key::Colsep, Some('C'), "colsep", Value::Text("REGEX"))
+    },
+    Opt {
+        help: "skip blank arguments (empty or only whitespace)",
+        ..flag(Key::NoRunIfEmpty, Some('r'), "no-run-if-empty")
+    },
+    // End of arguments.
     Opt {
         help: "print the manual page (roff) on stdout",
         ..flag(Key::Man, None, "man")

@@ -14,6 +14,25 @@ use crate::options::Key;
 /// # Errors
 ///
 /// Its value is missing or bad.
+/// True for the options [`option`] parses.
+pub(crate) fn handles(key: Key) -> bool {
+    matches!(
+        key,
+        Key::Transferfile
+            | Key::Transfer
+            | Key::Return
+            | Key::Cleanup
+            | Key::Trc
+            | Key::Basefile
+            | Key::Workdir
+            | Key::Onall
+            | Key::Nonall
+            | Key::Env
+            | Key::Sshdelay
+            | Key::FilterHosts
+    )
+}
+
 pub(crate) fn option(
     config: &mut Config,
     key: Key,

@@ -7,7 +7,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// What a replacement string does to an argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Transform {
+pub(crate) enum Transform {
     /// `{}`: as it is.
     Whole,
     /// `{.}`: without its extension.
@@ -22,10 +22,12 @@ enum Transform {
 
 /// A piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Part {
+pub(crate) enum Part {
     Literal(Vec<u8>),
-    /// An argument: of one input source (0-based), or of all of them,
-    /// space-separated.
+    /// Blanks between words (only with context replace, `-X`).
+    Blank(Vec<u8>),
+    /// An argument: of one position (0-based; nothing when the job has
+    /// fewer arguments), or all of them, space-separated.
     Argument(Option<usize>, Transform),
     /// `{#}`.
     Seq,
@@ -33,10 +35,50 @@ enum Part {
     Slot,
 }
 
+/// What a replacement string stands for, as `-I`, `--seqreplace`… name
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Meaning {
+    Argument(Transform),
+    Seq,
+}
+
+/// How a template is read, as the options set it.
+#[derive(Clone, Debug)]
+pub(crate) struct Syntax {
+    /// `{N}` names one of this many arguments (others are left as they
+    /// are).
+    pub(crate) columns: usize,
+    /// A template with no replacement string gets ` {}` appended.
+    pub(crate) append: bool,
+    /// `-X`: a word holding `{}` is repeated for each argument.
+    pub(crate) context: bool,
+    /// Replacement strings renamed (`-I STR`…): the new name, and what it
+    /// stands for; the default name (and its `{N…}` forms) no longer is one.
+    pub(crate) renamed: Vec<(Vec<u8>, Meaning)>,
+}
+
+impl Syntax {
+    /// GNU parallel's defaults for jobs of `columns` arguments.
+    pub(crate) fn new(columns: usize, append: bool) -> Syntax {
+        Syntax {
+            columns,
+            append,
+            context: false,
+            renamed: Vec::new(),
+        }
+    }
+
+    fn is_renamed(&self, meaning: Meaning) -> bool {
+        self.renamed.iter().any(|(_, m)| *m == meaning)
+    }
+}
+
 /// A template, parsed once.
 #[derive(Clone, Debug)]
 pub(crate) struct Template {
     parts: Vec<Part>,
+    context: bool,
 }
 
 /// What a job's expansion needs.
@@ -52,71 +94,138 @@ impl Template {
     /// (others are left as they are). A template with no replacement
     /// string at all gets ` {}` appended, as GNU parallel does, unless
     /// `append` is false (`--tagstring`).
+    #[cfg(test)]
     pub(crate) fn parse(text: &OsStr, sources: usize, append: bool) -> Template {
+        Template::parse_with(text, &Syntax::new(sources, append))
+    }
+
+    /// Parses `text` as `syntax` says.
+    pub(crate) fn parse_with(text: &OsStr, syntax: &Syntax) -> Template {
         let bytes = text.as_bytes();
         let mut parts = Vec::new();
         let mut literal = Vec::new();
         let mut at = 0;
         while at < bytes.len() {
-            if bytes[at] == b'{' {
-                if let Some((part, len)) = replacement(&bytes[at..], sources) {
-                    if !literal.is_empty() {
-                        parts.push(Part::Literal(std::mem::take(&mut literal)));
-                    }
-                    parts.push(part);
-                    at += len;
-                    continue;
+            if let Some((part, len)) = replacement(&bytes[at..], syntax) {
+                if !literal.is_empty() {
+                    parts.push(Part::Literal(std::mem::take(&mut literal)));
                 }
+                parts.push(part);
+                at += len;
+                continue;
             }
             literal.push(bytes[at]);
             at += 1;
         }
         // Any replacement string, `{#}` and `{%}` too, stops the append.
         let has_replacement = parts.iter().any(|p| !matches!(p, Part::Literal(_)));
-        if append && !has_replacement {
+        if syntax.append && !has_replacement {
             literal.push(b' ');
             parts.push(Part::Literal(literal));
             parts.push(Part::Argument(None, Transform::Whole));
         } else if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
-        Template { parts }
+        if syntax.context {
+            parts = crate::context::split_blanks(parts);
+        }
+        Template {
+            parts,
+            context: syntax.context,
+        }
+    }
+
+    /// Whether it holds any replacement string.
+    pub(crate) fn has_replacement(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| !matches!(p, Part::Literal(_) | Part::Blank(_)))
+    }
+
+    /// The parsed pieces.
+    pub(crate) fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// Whether a word holding `{}` is repeated for each argument (`-X`).
+    pub(crate) fn is_context(&self) -> bool {
+        self.context
     }
 
     /// The text for `job`, each argument shell-quoted when `quote` (a
     /// command) or as it is (a tag).
     pub(crate) fn expand(&self, job: Job<'_>, quote: bool) -> OsString {
         let mut out = Vec::new();
-        for part in &self.parts {
-            match part {
-                Part::Literal(bytes) => out.extend_from_slice(bytes),
-                Part::Seq => out.extend_from_slice(job.seq.to_string().as_bytes()),
-                Part::Slot => out.extend_from_slice(job.slot.to_string().as_bytes()),
-                Part::Argument(source, transform) => {
-                    let chosen = match source {
-                        Some(n) => &job.args[*n..=*n],
-                        None => job.args,
-                    };
-                    for (i, arg) in chosen.iter().enumerate() {
-                        if i > 0 {
-                            out.push(b' ');
-                        }
-                        let value = apply(*transform, arg.as_bytes());
-                        if quote {
-                            crate::shell::quote_into(value, &mut out);
-                        } else {
-                            out.extend_from_slice(value);
-                        }
-                    }
-                }
-            }
+        if self.context {
+            crate::context::expand_words(&self.parts, job, quote, &mut out);
+        } else {
+            expand_parts(&self.parts, job, None, quote, &mut out);
         }
         OsString::from_vec(out)
     }
 }
 
+/// Appends `parts` expanded for `job`; `{}` is `only` when given (one
+/// argument of a repeated word), else all the job's arguments.
+pub(crate) fn expand_parts(
+    parts: &[Part],
+    job: Job<'_>,
+    only: Option<&OsString>,
+    quote: bool,
+    out: &mut Vec<u8>,
+) {
+    for part in parts {
+        match part {
+            Part::Literal(bytes) | Part::Blank(bytes) => out.extend_from_slice(bytes),
+            Part::Seq => out.extend_from_slice(job.seq.to_string().as_bytes()),
+            Part::Slot => out.extend_from_slice(job.slot.to_string().as_bytes()),
+            Part::Argument(source, transform) => {
+                let chosen = match (source, only) {
+                    (Some(n), _) => job.args.get(*n..=*n).unwrap_or_default(),
+                    (None, Some(arg)) => std::slice::from_ref(arg),
+                    (None, None) => job.args,
+                };
+                for (i, arg) in chosen.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b' ');
+                    }
+                    let value = apply(*transform, arg.as_bytes());
+                    if quote {
+                        crate::shell::quote_into(value, out);
+                    } else {
+                        out.extend_from_slice(value);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The replacement string at the start of `bytes`, and its length.
-fn replacement(bytes: &[u8], sources: usize) -> Option<(Part, usize)> {
+fn replacement(bytes: &[u8], syntax: &Syntax) -> Option<(Part, usize)> {
+    for (name, meaning) in &syntax.renamed {
+        if !name.is_empty() && bytes.starts_with(name) {
+            let part = match *meaning {
+                Meaning::Argument(transform) => Part::Argument(None, transform),
+                Meaning::Seq => Part::Seq,
+            };
+            return Some((part, name.len()));
+        }
+    }
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let (part, len) = braced(bytes, syntax.columns)?;
+    let meaning = match part {
+        Part::Argument(_, transform) => Meaning::Argument(transform),
+        Part::Seq => Meaning::Seq,
+        _ => return Some((part, len)),
+    };
+    (!syntax.is_renamed(meaning)).then_some((part, len))
+}
+
+/// The `{…}` replacement string at the start of `bytes`, and its length.
+fn braced(bytes: &[u8], sources: usize) -> Option<(Part, usize)> {
     let end = bytes.iter().position(|&b| b == b'}')?;
     let inner = &bytes[1..end];
     let digits = inner.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -144,7 +253,7 @@ fn replacement(bytes: &[u8], sources: usize) -> Option<(Part, usize)> {
     Some((part, end + 1))
 }
 
-fn apply(transform: Transform, arg: &[u8]) -> &[u8] {
+pub(crate) fn apply(transform: Transform, arg: &[u8]) -> &[u8] {
     match transform {
         Transform::Whole => arg,
         Transform::NoExtension => no_extension(arg),

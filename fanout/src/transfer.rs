@@ -68,7 +68,7 @@ struct Remote {
 
 impl Files {
     /// The files' plan, or `None` when no option asks for any.
-    pub(crate) fn new(options: &Options, sources: usize) -> Option<Files> {
+    pub(crate) fn new(options: &Options, syntax: &crate::template::Syntax) -> Option<Files> {
         let none = options.transfer.is_empty()
             && options.returns.is_empty()
             && options.basefiles.is_empty()
@@ -76,7 +76,7 @@ impl Files {
         if none {
             return None;
         }
-        let parse = |text: &OsString| Template::parse(text, sources, false);
+        let parse = |text: &OsString| Template::parse_with(text, syntax);
         let workdir = match options.workdir.as_deref().map(OsStr::as_bytes) {
             None => Workdir::Login,
             Some(b"...") => Workdir::Unique(unique_prefix()),

@@ -8,6 +8,8 @@
 // The measured times and memory are printed (shown with `--nocapture`).
 #![allow(clippy::print_stderr)]
 
+mod args;
+mod columns;
 mod conformance;
 mod direct;
 mod env;
@@ -21,12 +23,14 @@ mod job_slots;
 mod joblog;
 mod joblog_more;
 mod lines;
+mod linked;
 mod manual;
 mod onall;
 mod order;
 mod pipe;
 mod profiles;
 mod progress;
+mod replace;
 mod results;
 mod seeing;
 mod signals;

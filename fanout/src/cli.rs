@@ -199,7 +199,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
     }
     split_rest(&mut config, rest)?;
     crate::remote_cli::finish(&mut config)?;
-    pipe_records(&mut config);
+    pipe_records(&mut config)?;
     check(&config)?;
     Ok(Parsed::Run(Box::new(config)))
 }
@@ -373,11 +373,15 @@ fn check(config: &Config) -> Result<(), String> {
 }
 
 /// `-N n` under `--pipe`: n records a job, not n arguments.
-fn pipe_records(config: &mut Config) {
+fn pipe_records(config: &mut Config) -> Result<(), String> {
     if config.pipe && config.args.exact {
+        if config.args.most == Some(0) {
+            return Err("-N 0: --pipe needs at least 1 record a job".into());
+        }
         config.blocks.records = config.args.most.take();
         (config.args.exact, config.args.context) = (false, false);
     }
+    Ok(())
 }
 
 /// `--nice N`: -20 to 19.
@@ -449,7 +453,6 @@ mod tests {
             &["--bogus"],
             &["--halt", "sometime"],
             &["--completions", "fish"],
-            &["-x"],
             &["--pipe", "--block", "-1M", "wc"],
             &["--pipe", "-N", "0", "wc"],
             &["--pipe", "wc", ":::", "a"],

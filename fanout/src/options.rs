@@ -442,7 +442,7 @@ pub(crate) const OPTIONS: &[Opt] = &[
         aliases: &["maxreplaceargs"],
         help: "N arguments a job, `{1}`..`{N}` each of them (the last job may have fewer); \
                a word holding `{}` is repeated for each; -N 0: one job per argument, \
-               none put in; with --pipe: N records a job instead of a size",
+               none put in; N records a job instead of a size under --pipe",
         ..opt(
             Key::ExactArgs,
             Some('N'),

@@ -1,12 +1,12 @@
 //! What a child is asked to be and what it was: `Job` (its command,
 //! sinks, input and lifecycle), `Report`, the events of events mode, and
-//! the waiter a `ChildHandle` blocks on.
+//! the report slot a `ChildHandle` blocks on.
 
 mod builder;
 mod event;
 mod pipeline;
 mod report;
-mod waiter;
+mod report_slot;
 
 pub use builder::Job;
 pub use event::Event;
@@ -15,4 +15,4 @@ pub use report::{InputReport, OutputReport, Report};
 
 // For the layers above.
 pub(crate) use builder::{Label, Lifecycle, Parts};
-pub(crate) use waiter::ReportSlot;
+pub(crate) use report_slot::ReportSlot;

@@ -30,7 +30,16 @@ fn the_port_and_user_of_s_are_used_and_a_refusing_host_fails_alone() {
     let refusing = format!("localhost:{}", closed_port());
     let hosts = format!("1/{good},1/{user},1/{refusing}");
     let numbers: Vec<String> = (1..=9).map(|n| n.to_string()).collect();
-    let mut args = vec!["--ssh", &ssh, "-S", &hosts, "--tagstring", "{}", "echo ok"];
+    let mut args = vec![
+        "--summary",
+        "--ssh",
+        &ssh,
+        "-S",
+        &hosts,
+        "--tagstring",
+        "{}",
+        "echo ok",
+    ];
     args.push(":::");
     args.extend(numbers.iter().map(String::as_str));
     let ran = run(&args);

@@ -97,6 +97,7 @@ fn a_host_that_refuses_fails_its_copies_alone() {
         &ssh,
         "-S",
         "127.0.0.1,closed",
+        "--summary",
         "--nonall",
         "--tag",
         "echo up",

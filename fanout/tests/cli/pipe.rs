@@ -79,10 +79,13 @@ fn block_counts_are_gnu_parallels() {
 #[test]
 fn n_records_a_job() {
     // `seq 1 10 | parallel --pipe -N 3 -k wc -l`: 3 3 3 1; with cat: the input.
-    let ran = run_with_stdin(&["--pipe", "-N", "3", "-k", "wc", "-l"], seq(10));
+    let ran = run_with_stdin(
+        &["--summary", "--pipe", "-N", "3", "-k", "wc", "-l"],
+        seq(10),
+    );
     let counts: Vec<&str> = ran.stdout.lines().map(str::trim).collect();
     assert_eq!(counts, ["3", "3", "3", "1"]);
-    let ran = run_with_stdin(&["--pipe", "-N", "3", "-k", "cat"], seq(10));
+    let ran = run_with_stdin(&["--summary", "--pipe", "-N", "3", "-k", "cat"], seq(10));
     assert_eq!(ran.stdout.as_bytes(), seq(10));
     assert!(ran.totals().ends_with(": 4 ok"), "{}", ran.totals());
 }
@@ -146,7 +149,10 @@ fn empty_stdin_runs_no_job() {
 #[test]
 fn failed_jobs_are_counted_and_their_blocks_named() {
     // 20 blocks of about 100 KiB, each job exits 3: exit status 20.
-    let ran = run_with_stdin(&["--pipe", "--block", "100k", "exit 3"], seq(300_000));
+    let ran = run_with_stdin(
+        &["--summary", "--pipe", "--block", "100k", "exit 3"],
+        seq(300_000),
+    );
     assert_eq!(ran.code(), 20, "{}", ran.stderr);
     let first = ran.summary(1);
     assert!(first.contains("exit 3, block 1 (bytes 0-"), "{first}");
@@ -154,8 +160,12 @@ fn failed_jobs_are_counted_and_their_blocks_named() {
 
 #[test]
 fn a_job_that_does_not_read_its_block_failed() {
-    // Blocks larger than a pipe holds, and `true` reads none of it.
-    let ran = run_with_stdin(&["--pipe", "--block", "1M", "true"], seq(300_000));
+    // Two blocks of about 3 MiB, more than a pipe holds even once the
+    // engine has enlarged it (1 MiB), and `true` reads none of them.
+    let ran = run_with_stdin(
+        &["--summary", "--pipe", "--block", "3M", "true"],
+        seq(900_000),
+    );
     assert_eq!(ran.code(), 2, "{}", ran.stderr);
     let first = ran.summary(1);
     assert!(
@@ -191,6 +201,7 @@ fn a_retried_job_gets_its_block_again() {
 fn halt_stops_at_the_first_failed_block() {
     let ran = run_with_stdin(
         &[
+            "--summary",
             "--pipe",
             "-j",
             "1",

@@ -49,14 +49,15 @@ fn a_jobs_file_is_read_again_when_a_job_ends() {
     let path = std::env::temp_dir().join(format!("fanout-jobs-file-{}", std::process::id()));
     let file = path.to_str().unwrap();
     let jobs: Vec<String> = (1..=8).map(|n| n.to_string()).collect();
-    let mut args = vec!["-j", file, "sleep 0.3; echo {%}", ":::"];
+    let mut args = vec!["-j", file, "sleep 1; echo {%}", ":::"];
     args.extend(jobs.iter().map(String::as_str));
     for run_it in [run, parallel] {
         std::fs::write(&path, "1\n").unwrap();
         let writer = {
             let path = path.clone();
             std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(450));
+                // While the second job runs: read again when it ends.
+                std::thread::sleep(std::time::Duration::from_millis(1500));
                 std::fs::write(&path, "3\n").unwrap();
             })
         };
